@@ -1,0 +1,14 @@
+import type { Recommendation } from '../recommendation.js';
+
+/**
+ * Read-through cache of recommendation views. Adapters: `cache-lru.ts`
+ * (in-process) and `cache-redis.ts`. A cache failure is a miss, never an
+ * error, so adapters swallow and log their own faults.
+ */
+export interface RecommendationCache {
+  get(id: string): Promise<Recommendation | undefined>;
+  set(recommendation: Recommendation): Promise<void>;
+  /** Called by the worker whenever it changes what a recommendation shows. */
+  invalidate(id: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,93 @@
+/** Domain types shared by the API, the worker, the stores and the rules engine. */
+
+/** As the client sent it: `123` and `"123"` name the same patient (see `patientKey`). */
+export type PatientId = string | number;
+
+export type ObservationValue = number | boolean | string;
+
+/** The body of POST /evaluate after validation against openapi.yaml. */
+export interface PatientInput {
+  patient_id: PatientId;
+  age: number;
+  bmi?: number;
+  height_cm?: number;
+  weight_kg?: number;
+  chronic_pain?: boolean;
+  recent_surgery?: boolean;
+  observations?: Record<string, ObservationValue>;
+}
+
+/** What the rules see: request fields with defaults applied and derived facts added. */
+export interface PatientFacts {
+  age: number;
+  bmi?: number;
+  height_cm?: number;
+  weight_kg?: number;
+  chronic_pain: boolean;
+  recent_surgery: boolean;
+  observations: Record<string, ObservationValue>;
+}
+
+export interface FiredRule {
+  code: string;
+  title: string;
+  rule: string;
+  priority: number;
+  reasons: string[];
+}
+
+/** Identifies the exact ruleset file that made a decision. */
+export interface RulesetRef {
+  name: string;
+  version: string;
+  /** `sha256:<hex>` of the file's bytes. */
+  hash: string;
+}
+
+export interface Decision {
+  ruleset: RulesetRef;
+  /** Highest priority first. */
+  recommendations: FiredRule[];
+}
+
+export interface Notification {
+  channel: string;
+  status: 'sent';
+  sent_at: string;
+}
+
+export interface Recommendation {
+  id: string;
+  patient_id: PatientId;
+  recommendation: string | null;
+  recommendations: FiredRule[];
+  ruleset: RulesetRef;
+  created_at: string;
+  notifications: Notification[];
+}
+
+/** The queue message, exactly as DESIGN.md fixes it. */
+export interface RecommendationEvent {
+  patient_id: PatientId;
+  recommendation_id: string;
+  recommendation: string | null;
+  recommendations: string[];
+  ruleset_version: string;
+  timestamp: string;
+}
+
+/** Store-wide identity of a patient, whatever JSON type the client used. */
+export function patientKey(id: PatientId): string {
+  return String(id);
+}
+
+export function eventFor(rec: Recommendation): RecommendationEvent {
+  return {
+    patient_id: rec.patient_id,
+    recommendation_id: rec.id,
+    recommendation: rec.recommendation,
+    recommendations: rec.recommendations.map((r) => r.code),
+    ruleset_version: rec.ruleset.version,
+    timestamp: rec.created_at,
+  };
+}

@@ -1,0 +1,118 @@
+import type { Notification, Recommendation, RecommendationEvent } from '../recommendation.js';
+
+/**
+ * The persistence port. Adapters: `store-sqlite.ts` (embedded) and
+ * `store-mongo.ts` (production). `test/store.contract.test.ts` defines the
+ * behaviour once and runs against every adapter.
+ */
+
+/** Scopes an Idempotency-Key to the token subject that used it. */
+export interface IdempotencyClaim {
+  subject: string;
+  key: string;
+  /** Fingerprint of the request body: same key + other body is a conflict. */
+  fingerprint: string;
+  expiresAt: Date;
+}
+
+export type CreateResult =
+  | { outcome: 'created'; recommendation: Recommendation }
+  | { outcome: 'replayed'; recommendation: Recommendation }
+  | { outcome: 'conflict' };
+
+export interface PendingEvent {
+  recommendationId: string;
+  event: RecommendationEvent;
+  attempts: number;
+}
+
+export interface HistoryPage {
+  items: Recommendation[];
+  /** Position after the last item; absent on the last page. */
+  next?: HistoryPosition;
+}
+
+/** Keyset position in a patient's history (newest first). */
+export interface HistoryPosition {
+  createdAt: string;
+  id: string;
+}
+
+export interface AuditRecord {
+  recommendationId: string;
+  patientId: Recommendation['patient_id'];
+  recommendation: string | null;
+  codes: string[];
+  ruleset: Recommendation['ruleset'];
+  decidedAt: string;
+  recordedAt: string;
+}
+
+export interface ReportDay {
+  date: string;
+  total: number;
+  by_code: Record<string, number>;
+}
+
+export interface ReportSummary {
+  from?: string;
+  to?: string;
+  total: number;
+  by_code: Record<string, number>;
+  daily: ReportDay[];
+}
+
+export interface RecommendationStore {
+  /**
+   * Stores the recommendation and its pending event atomically. With an
+   * idempotency claim, a live claim with the same fingerprint replays the
+   * original recommendation and one with another fingerprint is a conflict;
+   * nothing new is written in either case.
+   */
+  createRecommendation(
+    recommendation: Recommendation,
+    event: RecommendationEvent,
+    idempotency?: IdempotencyClaim,
+  ): Promise<CreateResult>;
+
+  /** With its notifications; undefined when unknown. */
+  getRecommendation(id: string): Promise<Recommendation | undefined>;
+
+  /** Newest first; `patientKey` is `patientKey(patient_id)`. */
+  listPatientRecommendations(
+    patientKey: string,
+    limit: number,
+    after?: HistoryPosition,
+  ): Promise<HistoryPage>;
+
+  /** Events not yet confirmed as published, oldest first. */
+  pendingEvents(limit: number): Promise<PendingEvent[]>;
+  markEventPublished(recommendationId: string): Promise<void>;
+  /** Counts a failed publish attempt (for metrics and backoff). */
+  markEventPublishFailed(recommendationId: string): Promise<void>;
+  countPendingEvents(): Promise<number>;
+
+  /** Worker task: true when written now, false when it already existed. */
+  recordAudit(audit: AuditRecord): Promise<boolean>;
+  getAudit(recommendationId: string): Promise<AuditRecord | undefined>;
+
+  /**
+   * Worker task: at most one notification per channel per recommendation.
+   * Returns the stored notification and whether this call created it.
+   */
+  recordNotification(
+    recommendationId: string,
+    notification: Notification,
+  ): Promise<{ notification: Notification; created: boolean }>;
+
+  /** Worker task: counts a recommendation in the daily report once, ever. */
+  countInReport(recommendationId: string, date: string, codes: string[]): Promise<boolean>;
+  /** Dates are `YYYY-MM-DD`, inclusive. */
+  reportSummary(from?: string, to?: string): Promise<ReportSummary>;
+
+  /** Removes idempotency claims that expired before `now`. */
+  purgeExpiredIdempotencyKeys(now: Date): Promise<number>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
