@@ -2,11 +2,20 @@ import winston from 'winston';
 import { currentContext } from './request-context.js';
 
 /**
- * JSON-lines application log. Never pass patient data (patient ids, clinical
- * values, request bodies) to it: correlate by request id and recommendation id;
- * the audit record is where patient data belongs.
+ * JSON-lines application log: `log.info({ version }, 'ruleset activated')`.
+ * Never pass patient data (patient ids, clinical values, request bodies):
+ * correlate by request id and recommendation id; the audit record is where
+ * patient data belongs.
  */
-export type Logger = winston.Logger;
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  error(fields: LogFields, message: string): void;
+  warn(fields: LogFields, message: string): void;
+  info(fields: LogFields, message: string): void;
+  debug(fields: LogFields, message: string): void;
+  child(fields: LogFields): Logger;
+}
 
 const withContext = winston.format((info) => {
   const context = currentContext();
@@ -18,7 +27,7 @@ const withContext = winston.format((info) => {
   return info;
 });
 
-/** Turns an `err` field into something JSON can hold, without request data. */
+/** Turns an `err` field into something JSON can hold. */
 const serializeError = winston.format((info) => {
   if (info.err instanceof Error) {
     const err = info.err as Error & { code?: unknown };
@@ -29,20 +38,36 @@ const serializeError = winston.format((info) => {
 
 export function createLogger(
   level: string,
-  options: { service: string; stream?: NodeJS.WritableStream } = { service: 'api' },
+  options: { service: string; stream?: NodeJS.WritableStream },
 ): Logger {
   const transport = options.stream
     ? new winston.transports.Stream({ stream: options.stream })
     : new winston.transports.Console();
-  return winston.createLogger({
-    level,
-    defaultMeta: { service: options.service },
-    format: winston.format.combine(
-      withContext(),
-      serializeError(),
-      winston.format.timestamp(),
-      winston.format.json(),
-    ),
-    transports: [transport],
-  });
+  return wrap(
+    winston.createLogger({
+      level,
+      defaultMeta: { service: options.service },
+      format: winston.format.combine(withContext(), serializeError(), winston.format.timestamp(), winston.format.json()),
+      transports: [transport],
+    }),
+  );
 }
+
+function wrap(target: winston.Logger): Logger {
+  return {
+    error: (fields, message) => target.error(message, fields),
+    warn: (fields, message) => target.warn(message, fields),
+    info: (fields, message) => target.info(message, fields),
+    debug: (fields, message) => target.debug(message, fields),
+    child: (fields) => wrap(target.child(fields)),
+  };
+}
+
+/** For tests and tools that must not print. */
+export const silentLogger: Logger = {
+  error: () => {},
+  warn: () => {},
+  info: () => {},
+  debug: () => {},
+  child: () => silentLogger,
+};

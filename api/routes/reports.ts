@@ -1,0 +1,17 @@
+import { Router, type RequestHandler } from 'express';
+import { AppError } from '../../core/errors.js';
+import type { RecommendationStore } from '../../core/store/store.js';
+
+export function reportRoutes(auth: RequestHandler, store: RecommendationStore): Router {
+  const router = Router();
+  router.get('/reports/summary', auth, async (req, res) => {
+    const from = req.query.from as string | undefined;
+    const to = req.query.to as string | undefined;
+    // ISO dates compare correctly as strings.
+    if (from !== undefined && to !== undefined && from > to) {
+      throw new AppError('VALIDATION', '`from` is after `to`', [{ path: '/query/from', message: `${from} is after ${to}` }]);
+    }
+    res.json(await store.reportSummary(from, to));
+  });
+  return router;
+}

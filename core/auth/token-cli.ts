@@ -1,0 +1,44 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { resolveJwt } from './dev-secret.js';
+import { signToken } from './sign-token.js';
+
+/** `npm run token -- --scope "recommendations:write recommendations:read"` prints a bearer token. */
+const ALL_SCOPES = 'recommendations:write recommendations:read rules:read reports:read';
+
+function main(): number {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        scope: { type: 'string', default: ALL_SCOPES },
+        sub: { type: 'string', default: 'cli-user' },
+        'expires-in': { type: 'string', default: '3600' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
+  if (args.help) {
+    console.log(`usage: npm run token -- [--scope "${ALL_SCOPES}"] [--sub cli-user] [--expires-in 3600]`);
+    return 0;
+  }
+  const expiresIn = Number(args['expires-in']);
+  if (!Number.isInteger(expiresIn) || expiresIn <= 0) {
+    console.error('--expires-in must be a positive number of seconds');
+    return 2;
+  }
+  try {
+    const { config } = resolveJwt(loadConfig(process.env));
+    console.log(signToken(config.jwt, { scopes: args.scope.split(' ').filter(Boolean), subject: args.sub, expiresInSeconds: expiresIn }));
+    return 0;
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : `cannot mint a token: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+process.exitCode = main();

@@ -1,0 +1,49 @@
+import jwt from 'jsonwebtoken';
+import type { JwtConfig } from '../config.js';
+import { AppError } from '../errors.js';
+
+/** Who is calling and what they may do, from a verified token. */
+export interface Principal {
+  /** The token's `sub`; scopes idempotency keys. */
+  subject: string;
+  scopes: ReadonlySet<string>;
+}
+
+export type TokenVerifier = (token: string) => Principal;
+
+/**
+ * Verifies signature (with the one configured algorithm, so `alg: none` and
+ * algorithm-confusion tokens fail), `exp` (required), `aud`, and `iss` when set.
+ */
+export function createTokenVerifier(config: JwtConfig): TokenVerifier {
+  const key = config.publicKey ?? config.secret;
+  if (key === undefined) throw new Error('JWT verification needs a secret or a public key');
+  const options: jwt.VerifyOptions = {
+    algorithms: [config.algorithm],
+    audience: config.audience,
+    ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
+  };
+  return (token) => {
+    let payload: string | jwt.JwtPayload;
+    try {
+      payload = jwt.verify(token, key, options);
+    } catch (err) {
+      throw new AppError('UNAUTHENTICATED', describe(err));
+    }
+    if (typeof payload === 'string') throw new AppError('UNAUTHENTICATED', 'token payload is not a JSON object');
+    if (typeof payload.exp !== 'number') throw new AppError('UNAUTHENTICATED', 'token has no exp claim');
+    const scope = typeof payload.scope === 'string' ? payload.scope : '';
+    return {
+      subject: typeof payload.sub === 'string' ? payload.sub : '',
+      scopes: new Set(scope.split(' ').filter(Boolean)),
+    };
+  };
+}
+
+/** A client-safe reason; never echoes the token. */
+function describe(err: unknown): string {
+  if (err instanceof jwt.TokenExpiredError) return 'token has expired';
+  if (err instanceof jwt.NotBeforeError) return 'token is not valid yet';
+  if (err instanceof jwt.JsonWebTokenError) return `token is invalid: ${err.message}`;
+  return 'token is invalid';
+}

@@ -1,0 +1,64 @@
+import { resolveJwt } from './auth/dev-secret.js';
+import { loadConfig, type Config } from './config.js';
+import { ConfigError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * What both entry points do: read config once (a bad value stops the process
+ * with one line naming the variable), start, and drain on SIGTERM/SIGINT.
+ */
+export async function runProcess(service: string, start: (config: Config, logger: Logger) => Promise<Stoppable>): Promise<void> {
+  let config: Config;
+  let devSecretFile: string | undefined;
+  try {
+    ({ config, devSecretFile } = resolveJwt(loadConfig(process.env)));
+  } catch (err) {
+    process.stderr.write(`configuration error: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(config.logLevel, { service });
+  if (devSecretFile) warnDevSecret(logger, devSecretFile);
+
+  let running: Stoppable;
+  try {
+    running = await start(config, logger);
+  } catch (err) {
+    logger.error({ err }, `${service} failed to start`);
+    process.stderr.write(`${service} failed to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+function warnDevSecret(logger: Logger, file: string): void {
+  logger.warn({ file }, 'JWT_SECRET is not set: using a generated DEVELOPMENT secret; never use it in production');
+  process.stderr.write(
+    [
+      '',
+      '  *** DEVELOPMENT JWT SECRET IN USE ***',
+      `  No JWT_SECRET or JWT_PUBLIC_KEY was set, so a secret was generated and kept in ${file}.`,
+      '  Mint a token with:  npm run token -- --scope "recommendations:write recommendations:read rules:read reports:read"',
+      '  Set JWT_SECRET (32+ bytes) or JWT_PUBLIC_KEY before running this anywhere real.',
+      '',
+    ].join('\n') + '\n',
+  );
+}

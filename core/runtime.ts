@@ -1,0 +1,57 @@
+import type { Config } from './config.js';
+import type { RecommendationCache } from './cache/cache.js';
+import { createLruCache } from './cache/cache-lru.js';
+import { createRedisCache } from './cache/cache-redis.js';
+import type { Logger } from './logger.js';
+import type { EventConsumer, EventPublisher } from './queue/queue.js';
+import { createBullmqConsumer, createBullmqPublisher } from './queue/queue-bullmq.js';
+import { createMemoryQueue, type QueueInspector } from './queue/queue-memory.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from './redis-client.js';
+import type { RecommendationStore } from './store/store.js';
+import { openMongoStore } from './store/store-mongo.js';
+import { openSqliteStore } from './store/store-sqlite.js';
+
+/**
+ * The adapters of one process, chosen only by configuration: MONGODB_URI
+ * selects MongoDB (else SQLite), REDIS_URL selects BullMQ and the Redis cache
+ * (else the in-process queue and LRU).
+ */
+export interface Adapters {
+  store: RecommendationStore;
+  cache: RecommendationCache;
+  publisher: EventPublisher & QueueInspector;
+  /** The in-process queue is both ends; with Redis the consumer is made on demand. */
+  consumer: () => EventConsumer;
+  /** True when events cannot leave this process (the worker must run in it). */
+  inProcessQueue: boolean;
+  close(): Promise<void>;
+}
+
+export async function openAdapters(config: Config, logger: Logger, service: string): Promise<Adapters> {
+  const store = config.mongodbUri ? await openMongoStore(config.mongodbUri) : openSqliteStore({ dataDir: config.dataDir });
+  const redis: RedisClient | undefined = config.redisUrl
+    ? createRedisClient({ url: config.redisUrl, logger, name: `clinical-${service}` })
+    : undefined;
+  const cache = redis
+    ? createRedisCache({ client: redis, logger, ttlSeconds: config.cacheTtlSeconds })
+    : createLruCache({ ttlSeconds: config.cacheTtlSeconds });
+  const memory = redis ? undefined : createMemoryQueue({ logger, concurrency: config.workerConcurrency });
+  const publisher = memory ?? createBullmqPublisher({ client: redis as RedisClient, logger });
+  let consumer: EventConsumer | undefined;
+  return {
+    store,
+    cache,
+    publisher,
+    inProcessQueue: memory !== undefined,
+    consumer: () => (consumer ??= memory ?? createBullmqConsumer({ client: redis as RedisClient, logger, concurrency: config.workerConcurrency })),
+    async close() {
+      // Consumers drain first, then what they write to, then the connections.
+      // The in-process queue is one object for both ends: close it once.
+      await consumer?.close();
+      if (!memory || !consumer) await publisher.close();
+      await cache.close();
+      if (redis) await closeRedisClient(redis);
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { Logger } from '../core/logger.js';
+import type { Notification, RecommendationEvent } from '../core/recommendation.js';
+
+/** One way of telling a patient about a recommendation. */
+export interface NotificationChannel {
+  channel: string;
+  /** Delivers the message; the caller guarantees at most one call per recommendation. */
+  deliver(event: RecommendationEvent, notification: Notification): Promise<void>;
+}
+
+/**
+ * Simulated e-mail: logs that a message went out, without the patient's data
+ * (the audit record is where that belongs).
+ */
+export function simulatedEmail(logger: Logger): NotificationChannel {
+  return {
+    channel: 'email',
+    async deliver(event) {
+      logger.info({ recommendation_id: event.recommendation_id, channel: 'email' }, 'patient notified (simulated)');
+    },
+  };
+}
