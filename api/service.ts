@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createTokenVerifier } from '../core/auth/verify-token.js';
 import type { Config } from '../core/config.js';
 import type { HealthCheck } from '../core/health.js';
@@ -7,12 +8,17 @@ import { createMetrics, setActiveRuleset } from '../core/metrics.js';
 import { createOutboxRelay } from '../core/outbox-relay.js';
 import { createRulesetRegistry, createRulesRecommender } from '../core/rules/ruleset-registry.js';
 import { openAdapters } from '../core/runtime.js';
+import type { RecommendationStore } from '../core/store/store.js';
 import { startWorker } from '../worker/worker.js';
 import { workerChannels } from '../worker/service.js';
 import { createApp } from './app.js';
 
 export interface ApiService {
   port: number;
+  /** Emits `processed` (recommendation id) when the in-process worker finishes an event. */
+  events: EventEmitter;
+  /** The store this API writes to (tests and tools read worker effects through it). */
+  store: RecommendationStore;
   /** Drains: stop accepting, finish in-flight requests and active jobs, close everything. */
   stop(): Promise<void>;
 }
@@ -61,9 +67,18 @@ export async function startApiService(config: Config, logger: Logger, options: {
     logger,
   });
 
+  const events = new EventEmitter();
   const runWorker = options.withWorker || adapters.inProcessQueue;
   if (runWorker) {
-    startWorker({ consumer: adapters.consumer(), store: adapters.store, cache: adapters.cache, channels: workerChannels(logger), metrics, logger });
+    startWorker({
+      consumer: adapters.consumer(),
+      store: adapters.store,
+      cache: adapters.cache,
+      channels: workerChannels(logger),
+      metrics,
+      logger,
+      onProcessed: (id) => events.emit('processed', id),
+    });
   }
   relay.start();
   const purge = setInterval(() => {
@@ -76,6 +91,8 @@ export async function startApiService(config: Config, logger: Logger, options: {
 
   return {
     port: server.port,
+    events,
+    store: adapters.store,
     async stop() {
       clearInterval(purge);
       await server.close();

@@ -8,6 +8,8 @@ export interface WorkerDeps extends ProcessDeps {
   consumer: EventConsumer;
   metrics: Metrics;
   logger: Logger;
+  /** Told after each event is fully processed (like BullMQ's `completed`); tests await it. */
+  onProcessed?: (recommendationId: string) => void;
 }
 
 /** Consumes recommendation events until `consumer.close()`; a throw makes the queue retry. */
@@ -19,6 +21,7 @@ export function startWorker(deps: WorkerDeps): void {
       try {
         await processRecommendationEvent(deps, event);
         stop({ outcome: 'completed' });
+        deps.onProcessed?.(event.recommendation_id);
         deps.logger.debug({ attempt }, 'recommendation event processed');
       } catch (err) {
         stop({ outcome: 'failed' });

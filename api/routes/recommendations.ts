@@ -30,7 +30,8 @@ export function recommendationRoutes(auth: RequestHandler, deps: RecommendationR
   });
 
   router.get('/patients/:patient_id/recommendations', auth, async (req, res) => {
-    const limit = (req.query.limit as number | undefined) ?? 20;
+    // Validated as an integer 1-100 by openapi.yaml; Express 5 re-parses req.query, so convert here.
+    const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
     const cursor = req.query.cursor as string | undefined;
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const page = await deps.store.listPatientRecommendations(req.params.patient_id as string, limit, after);
