@@ -1,0 +1,57 @@
+import type { ReportDay, ReportSummary } from './store.js';
+
+/**
+ * Folds the daily counters every adapter keeps into the shape of
+ * GET /reports/summary, so both stores answer identically.
+ *
+ * A recommendation where no rule fired counts in its day's `total` but under
+ * no code: `by_code` only ever names codes that fired. Days without any
+ * counted recommendation are left out of `daily`.
+ */
+export interface DailyTotalRow {
+  date: string;
+  total: number;
+}
+
+export interface DailyCodeRow {
+  date: string;
+  code: string;
+  count: number;
+}
+
+export function foldReport(
+  range: { from?: string; to?: string },
+  totals: DailyTotalRow[],
+  codes: DailyCodeRow[],
+): ReportSummary {
+  const days = new Map<string, ReportDay>();
+  for (const row of totals) {
+    days.set(row.date, { date: row.date, total: row.total, by_code: {} });
+  }
+  const byCode: Record<string, number> = {};
+  for (const row of codes) {
+    let day = days.get(row.date);
+    if (!day) {
+      // Counters are written in one transaction with their total, so this is
+      // only reachable on hand-edited data; keep the codes visible anyway.
+      day = { date: row.date, total: 0, by_code: {} };
+      days.set(row.date, day);
+    }
+    day.by_code[row.code] = (day.by_code[row.code] ?? 0) + row.count;
+    byCode[row.code] = (byCode[row.code] ?? 0) + row.count;
+  }
+  const daily = [...days.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const summary: ReportSummary = {
+    total: daily.reduce((sum, day) => sum + day.total, 0),
+    by_code: byCode,
+    daily,
+  };
+  if (range.from !== undefined) summary.from = range.from;
+  if (range.to !== undefined) summary.to = range.to;
+  return summary;
+}
+
+/** The distinct codes of one recommendation: a code counts once per recommendation. */
+export function distinctCodes(codes: string[]): string[] {
+  return [...new Set(codes)];
+}

@@ -1,0 +1,98 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The SQLite schema as an ordered list of migrations. Opening a database
+ * applies the ones it has not seen yet, together in one transaction, so
+ * opening is idempotent and an old data file upgrades in place. Append new
+ * versions; never edit an applied one.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE recommendations (
+    id              TEXT PRIMARY KEY,
+    patient_key     TEXT NOT NULL,
+    patient_id      TEXT NOT NULL, -- JSON, so 123 and "123" are echoed as sent
+    created_at      TEXT NOT NULL, -- ISO-8601 UTC: sorts as text
+    decision        TEXT NOT NULL, -- JSON {recommendation, recommendations}
+    ruleset_name    TEXT NOT NULL,
+    ruleset_version TEXT NOT NULL,
+    ruleset_hash    TEXT NOT NULL
+  );
+  CREATE INDEX recommendations_history ON recommendations (patient_key, created_at DESC, id DESC);
+
+  CREATE TABLE outbox (
+    recommendation_id TEXT PRIMARY KEY,
+    event             TEXT NOT NULL, -- JSON, the queue message as published
+    created_at        TEXT NOT NULL,
+    published_at      TEXT,
+    attempts          INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX outbox_pending ON outbox (created_at, recommendation_id) WHERE published_at IS NULL;
+
+  CREATE TABLE idempotency_keys (
+    subject           TEXT NOT NULL,
+    key               TEXT NOT NULL,
+    fingerprint       TEXT NOT NULL,
+    recommendation_id TEXT NOT NULL,
+    expires_at        INTEGER NOT NULL, -- epoch milliseconds
+    PRIMARY KEY (subject, key)
+  );
+  CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+
+  CREATE TABLE audit (
+    recommendation_id TEXT PRIMARY KEY,
+    patient_id        TEXT NOT NULL, -- JSON
+    recommendation    TEXT,
+    codes             TEXT NOT NULL, -- JSON array
+    ruleset_name      TEXT NOT NULL,
+    ruleset_version   TEXT NOT NULL,
+    ruleset_hash      TEXT NOT NULL,
+    decided_at        TEXT NOT NULL,
+    recorded_at       TEXT NOT NULL
+  );
+
+  CREATE TABLE notifications (
+    recommendation_id TEXT NOT NULL,
+    channel           TEXT NOT NULL,
+    status            TEXT NOT NULL,
+    sent_at           TEXT NOT NULL,
+    PRIMARY KEY (recommendation_id, channel)
+  );
+
+  CREATE TABLE report_counted (
+    recommendation_id TEXT PRIMARY KEY,
+    date              TEXT NOT NULL
+  );
+  CREATE TABLE report_daily (
+    date  TEXT NOT NULL,
+    code  TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (date, code)
+  );
+  CREATE TABLE report_totals (
+    date  TEXT PRIMARY KEY,
+    total INTEGER NOT NULL
+  );
+  `,
+];
+
+export function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    applied_at TEXT NOT NULL
+  )`);
+  const current = db.prepare<[], { version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations');
+  const record = db.prepare<[number, string], void>('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+  // IMMEDIATE takes the write lock before reading the version, so two
+  // processes opening the same new file cannot both apply a migration.
+  const applyPending = db.transaction(() => {
+    const applied = current.get()?.version ?? 0;
+    MIGRATIONS.forEach((sql, index) => {
+      const version = index + 1;
+      if (version <= applied) return;
+      db.exec(sql);
+      record.run(version, new Date().toISOString());
+    });
+  });
+  applyPending.immediate();
+}

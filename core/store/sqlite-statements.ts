@@ -1,0 +1,118 @@
+import type Database from 'better-sqlite3';
+import type { DailyCodeRow, DailyTotalRow } from './report-summary.js';
+import type { AuditRow, OutboxRow, RecommendationRow } from './sqlite-rows.js';
+
+/**
+ * Every SQL statement of the SQLite store, prepared once per connection:
+ * preparing per call would dominate the cost of a create at thousands/s.
+ */
+export type Statements = ReturnType<typeof prepareStatements>;
+
+interface NotificationSqlRow {
+  recommendation_id: string;
+  channel: string;
+  status: 'sent';
+  sent_at: string;
+}
+
+interface ClaimSqlRow {
+  fingerprint: string;
+  recommendation_id: string;
+  expires_at: number;
+}
+
+const RECOMMENDATION_COLUMNS =
+  'id, patient_key, patient_id, created_at, decision, ruleset_name, ruleset_version, ruleset_hash';
+
+export function prepareStatements(db: Database.Database) {
+  return {
+    insertRecommendation: db.prepare<RecommendationRow, void>(
+      `INSERT INTO recommendations (${RECOMMENDATION_COLUMNS})
+       VALUES (@id, @patient_key, @patient_id, @created_at, @decision, @ruleset_name, @ruleset_version, @ruleset_hash)`,
+    ),
+    selectRecommendation: db.prepare<[string], RecommendationRow>(
+      `SELECT ${RECOMMENDATION_COLUMNS} FROM recommendations WHERE id = ?`,
+    ),
+    // The extra row fetched beyond the page size tells whether a next page exists.
+    historyFirst: db.prepare<[string, number], RecommendationRow>(
+      `SELECT ${RECOMMENDATION_COLUMNS} FROM recommendations WHERE patient_key = ?
+       ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ),
+    // Row-value comparison lets SQLite seek in recommendations_history.
+    historyAfter: db.prepare<[string, string, string, number], RecommendationRow>(
+      `SELECT ${RECOMMENDATION_COLUMNS} FROM recommendations
+       WHERE patient_key = ? AND (created_at, id) < (?, ?)
+       ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ),
+    // One query for a whole page: the ids come as a JSON array.
+    notificationsFor: db.prepare<[string], NotificationSqlRow>(
+      `SELECT recommendation_id, channel, status, sent_at FROM notifications
+       WHERE recommendation_id IN (SELECT value FROM json_each(?))`,
+    ),
+
+    insertOutbox: db.prepare<[string, string, string], void>(
+      'INSERT INTO outbox (recommendation_id, event, created_at) VALUES (?, ?, ?)',
+    ),
+    pendingEvents: db.prepare<[number], OutboxRow>(
+      `SELECT recommendation_id, event, attempts FROM outbox WHERE published_at IS NULL
+       ORDER BY created_at, recommendation_id LIMIT ?`,
+    ),
+    markPublished: db.prepare<[string, string], void>(
+      'UPDATE outbox SET published_at = ? WHERE recommendation_id = ? AND published_at IS NULL',
+    ),
+    markFailed: db.prepare<[string], void>(
+      'UPDATE outbox SET attempts = attempts + 1 WHERE recommendation_id = ? AND published_at IS NULL',
+    ),
+    countPending: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL'),
+
+    selectClaim: db.prepare<[string, string], ClaimSqlRow>(
+      'SELECT fingerprint, recommendation_id, expires_at FROM idempotency_keys WHERE subject = ? AND key = ?',
+    ),
+    deleteClaim: db.prepare<[string, string], void>('DELETE FROM idempotency_keys WHERE subject = ? AND key = ?'),
+    insertClaim: db.prepare<[string, string, string, string, number], void>(
+      `INSERT INTO idempotency_keys (subject, key, fingerprint, recommendation_id, expires_at)
+       VALUES (?, ?, ?, ?, ?)`,
+    ),
+    purgeClaims: db.prepare<[number], void>('DELETE FROM idempotency_keys WHERE expires_at <= ?'),
+
+    insertAudit: db.prepare<AuditRow, void>(
+      `INSERT INTO audit (recommendation_id, patient_id, recommendation, codes, ruleset_name,
+         ruleset_version, ruleset_hash, decided_at, recorded_at)
+       VALUES (@recommendation_id, @patient_id, @recommendation, @codes, @ruleset_name,
+         @ruleset_version, @ruleset_hash, @decided_at, @recorded_at)
+       ON CONFLICT (recommendation_id) DO NOTHING`,
+    ),
+    selectAudit: db.prepare<[string], AuditRow>('SELECT * FROM audit WHERE recommendation_id = ?'),
+
+    insertNotification: db.prepare<[string, string, string, string], void>(
+      `INSERT INTO notifications (recommendation_id, channel, status, sent_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (recommendation_id, channel) DO NOTHING`,
+    ),
+    selectNotification: db.prepare<[string, string], NotificationSqlRow>(
+      `SELECT recommendation_id, channel, status, sent_at FROM notifications
+       WHERE recommendation_id = ? AND channel = ?`,
+    ),
+
+    markCounted: db.prepare<[string, string], void>(
+      'INSERT INTO report_counted (recommendation_id, date) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    ),
+    bumpTotal: db.prepare<[string], void>(
+      'INSERT INTO report_totals (date, total) VALUES (?, 1) ON CONFLICT (date) DO UPDATE SET total = total + 1',
+    ),
+    bumpCode: db.prepare<[string, string], void>(
+      `INSERT INTO report_daily (date, code, count) VALUES (?, ?, 1)
+       ON CONFLICT (date, code) DO UPDATE SET count = count + 1`,
+    ),
+    // NULL bounds mean open-ended; both bounds are inclusive.
+    reportTotals: db.prepare<{ from: string | null; to: string | null }, DailyTotalRow>(
+      `SELECT date, total FROM report_totals
+       WHERE (@from IS NULL OR date >= @from) AND (@to IS NULL OR date <= @to)`,
+    ),
+    reportCodes: db.prepare<{ from: string | null; to: string | null }, DailyCodeRow>(
+      `SELECT date, code, count FROM report_daily
+       WHERE (@from IS NULL OR date >= @from) AND (@to IS NULL OR date <= @to)`,
+    ),
+
+    ping: db.prepare<[], unknown>('SELECT 1'),
+  };
+}

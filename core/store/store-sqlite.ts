@@ -1,0 +1,165 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Notification, Recommendation, RecommendationEvent } from '../recommendation.js';
+import { decideClaim } from './idempotency.js';
+import { toHistoryPage, toRecord, withNotifications } from './recommendation-record.js';
+import { distinctCodes, foldReport } from './report-summary.js';
+import { migrate } from './sqlite-schema.js';
+import { auditToRow, parseEvent, recordToRow, rowToAudit, rowToRecord, type RecommendationRow } from './sqlite-rows.js';
+import { prepareStatements, type Statements } from './sqlite-statements.js';
+import type { CreateResult, IdempotencyClaim, RecommendationStore } from './store.js';
+
+/**
+ * The embedded store: one SQLite file in DATA_DIR (`clinical.db`), or an
+ * explicit file (`':memory:'` in tests). better-sqlite3 is synchronous; the
+ * methods stay async to honour the port. Every write that must be atomic is
+ * one IMMEDIATE transaction, which also serialises the API and worker
+ * processes when both open the same file.
+ */
+export type SqliteStoreOptions = { dataDir: string } | { file: string };
+
+export const SQLITE_FILE_NAME = 'clinical.db';
+
+/** Synchronous, like better-sqlite3: the file is open and migrated on return. */
+export function openSqliteStore(options: SqliteStoreOptions): RecommendationStore {
+  const db = new Database(resolveFile(options));
+  // WAL lets readers run beside the writer; NORMAL only fsyncs at checkpoints,
+  // which in WAL mode cannot corrupt the file (a power cut may lose the last
+  // commits, never half of one). busy_timeout covers a second process.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return sqliteStore(db, prepareStatements(db));
+}
+
+function resolveFile(options: SqliteStoreOptions): string {
+  if ('file' in options) return options.file;
+  mkdirSync(options.dataDir, { recursive: true });
+  return path.join(options.dataDir, SQLITE_FILE_NAME);
+}
+
+function sqliteStore(db: Database.Database, sql: Statements): RecommendationStore {
+  const load = (rows: RecommendationRow[]): Recommendation[] => {
+    if (rows.length === 0) return [];
+    const notifications = sql.notificationsFor.all(JSON.stringify(rows.map((row) => row.id)));
+    return withNotifications(
+      rows.map(rowToRecord),
+      notifications.map((n) => ({
+        recommendationId: n.recommendation_id,
+        channel: n.channel,
+        status: n.status,
+        sentAt: n.sent_at,
+      })),
+    );
+  };
+  const loadOne = (id: string): Recommendation | undefined => {
+    const row = sql.selectRecommendation.get(id);
+    return row ? load([row])[0] : undefined;
+  };
+
+  const create = db.transaction(
+    (rec: Recommendation, event: RecommendationEvent, claim: IdempotencyClaim | undefined): CreateResult => {
+      if (claim) {
+        const stored = sql.selectClaim.get(claim.subject, claim.key);
+        const decision = decideClaim(
+          stored && {
+            fingerprint: stored.fingerprint,
+            recommendationId: stored.recommendation_id,
+            expiresAt: new Date(stored.expires_at),
+          },
+          claim,
+          new Date(),
+        );
+        if (decision.kind === 'conflict') return { outcome: 'conflict' };
+        if (decision.kind === 'replay') {
+          // Claim and recommendation are written in one transaction, so the
+          // recommendation exists whenever its live claim does.
+          const original = loadOne(decision.recommendationId);
+          if (original) return { outcome: 'replayed', recommendation: original };
+        }
+        if (decision.kind !== 'claim') sql.deleteClaim.run(claim.subject, claim.key);
+        sql.insertClaim.run(claim.subject, claim.key, claim.fingerprint, rec.id, claim.expiresAt.getTime());
+      }
+      sql.insertRecommendation.run(recordToRow(toRecord(rec)));
+      sql.insertOutbox.run(rec.id, JSON.stringify(event), rec.created_at);
+      return { outcome: 'created', recommendation: { ...rec, notifications: [] } };
+    },
+  );
+
+  const countOnce = db.transaction((recommendationId: string, date: string, codes: string[]): boolean => {
+    if (sql.markCounted.run(recommendationId, date).changes === 0) return false;
+    sql.bumpTotal.run(date);
+    for (const code of distinctCodes(codes)) sql.bumpCode.run(date, code);
+    return true;
+  });
+
+  return {
+    async createRecommendation(rec, event, idempotency) {
+      return create.immediate(rec, event, idempotency);
+    },
+    async getRecommendation(id) {
+      return loadOne(id);
+    },
+    async listPatientRecommendations(patientKey, limit, after) {
+      const rows = after
+        ? sql.historyAfter.all(patientKey, after.createdAt, after.id, limit + 1)
+        : sql.historyFirst.all(patientKey, limit + 1);
+      return toHistoryPage(load(rows), limit);
+    },
+
+    async pendingEvents(limit) {
+      return sql.pendingEvents.all(limit).map((row) => ({
+        recommendationId: row.recommendation_id,
+        event: parseEvent(row),
+        attempts: row.attempts,
+      }));
+    },
+    async markEventPublished(recommendationId) {
+      sql.markPublished.run(new Date().toISOString(), recommendationId);
+    },
+    async markEventPublishFailed(recommendationId) {
+      sql.markFailed.run(recommendationId);
+    },
+    async countPendingEvents() {
+      return sql.countPending.get()?.n ?? 0;
+    },
+
+    async recordAudit(audit) {
+      return sql.insertAudit.run(auditToRow(audit)).changes === 1;
+    },
+    async getAudit(recommendationId) {
+      const row = sql.selectAudit.get(recommendationId);
+      return row && rowToAudit(row);
+    },
+    async recordNotification(recommendationId, notification) {
+      const { channel, status, sent_at } = notification;
+      if (sql.insertNotification.run(recommendationId, channel, status, sent_at).changes === 1) {
+        return { notification: { channel, status, sent_at }, created: true };
+      }
+      const existing = sql.selectNotification.get(recommendationId, channel);
+      if (!existing) throw new Error('notification vanished between insert and read');
+      const stored: Notification = { channel: existing.channel, status: existing.status, sent_at: existing.sent_at };
+      return { notification: stored, created: false };
+    },
+
+    async countInReport(recommendationId, date, codes) {
+      return countOnce.immediate(recommendationId, date, codes);
+    },
+    async reportSummary(from, to) {
+      const range = { from: from ?? null, to: to ?? null };
+      return foldReport({ from, to }, sql.reportTotals.all(range), sql.reportCodes.all(range));
+    },
+
+    async purgeExpiredIdempotencyKeys(now) {
+      return sql.purgeClaims.run(now.getTime()).changes;
+    },
+    async ping() {
+      sql.ping.get();
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,438 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { MongoClient } from 'mongodb';
+import { eventFor, patientKey, type PatientId, type Recommendation } from '../core/recommendation.js';
+import { decodeCursor, encodeCursor } from '../core/store/history-cursor.js';
+import type { AuditRecord, IdempotencyClaim, RecommendationStore } from '../core/store/store.js';
+import { openMongoStore } from '../core/store/store-mongo.js';
+import { openSqliteStore } from '../core/store/store-sqlite.js';
+
+/**
+ * The behaviour of `RecommendationStore`, written once and run against every
+ * adapter. Tests share one store per adapter and never wipe it: each makes
+ * its own patients, ids, idempotency keys and report days.
+ */
+interface StoreHarness {
+  /** Opens a store over this harness's data; call again to reopen the same data. */
+  open(): Promise<RecommendationStore>;
+  dispose(): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+function recommendation(overrides: Partial<Recommendation> = {}): Recommendation {
+  return {
+    id: randomUUID(),
+    patient_id: `p-${randomUUID()}`,
+    recommendation: 'Physical Therapy',
+    recommendations: [
+      {
+        code: 'PHYSICAL_THERAPY',
+        title: 'Physical Therapy',
+        rule: 'elderly-chronic-pain',
+        priority: 30,
+        reasons: ['age 70 > 65', 'chronic_pain is true'],
+      },
+    ],
+    ruleset: { name: 'clinical-recommendations', version: '1.0.0', hash: `sha256:${'ab'.repeat(32)}` },
+    created_at: new Date().toISOString(),
+    notifications: [],
+    ...overrides,
+  };
+}
+
+function claim(overrides: Partial<IdempotencyClaim> = {}): IdempotencyClaim {
+  const expiresAt = new Date(Date.now() + HOUR);
+  return { subject: `sub-${randomUUID()}`, key: randomUUID(), fingerprint: 'fp-1', expiresAt, ...overrides };
+}
+
+function audit(rec: Recommendation): AuditRecord {
+  return {
+    recommendationId: rec.id,
+    patientId: rec.patient_id,
+    recommendation: rec.recommendation,
+    codes: rec.recommendations.map((r) => r.code),
+    ruleset: rec.ruleset,
+    decidedAt: rec.created_at,
+    recordedAt: new Date().toISOString(),
+  };
+}
+
+/** `n` consecutive `YYYY-MM-DD` days far from any other test's. */
+function uniqueDays(n: number): string[] {
+  const start = Date.UTC(2100, 0, 1) + randomInt(0, 300_000) * 24 * HOUR;
+  return Array.from({ length: n }, (_, i) => new Date(start + i * 24 * HOUR).toISOString().slice(0, 10));
+}
+
+function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  describe(`${name} store contract`, () => {
+    let harness: StoreHarness;
+    let store: RecommendationStore;
+
+    before(async () => {
+      harness = await makeHarness();
+      store = await harness.open();
+    });
+    after(async () => {
+      // Nothing to clean when the adapter never opened (server unreachable).
+      if (!store) return;
+      await store.close();
+      await harness.dispose();
+    });
+
+    const create = (rec: Recommendation, idempotency?: IdempotencyClaim) =>
+      store.createRecommendation(rec, eventFor(rec), idempotency);
+    const pendingIds = async () => (await store.pendingEvents(100_000)).map((e) => e.recommendationId);
+    const historyIds = async (id: PatientId) =>
+      (await store.listPatientRecommendations(patientKey(id), 100)).items.map((r) => r.id);
+
+    it('answers ping', async () => {
+      await store.ping();
+    });
+
+    describe('createRecommendation and getRecommendation', () => {
+      it('stores a recommendation and reads it back unchanged', async () => {
+        const rec = recommendation();
+        expect(await create(rec)).to.deep.equal({ outcome: 'created', recommendation: rec });
+        expect(await store.getRecommendation(rec.id)).to.deep.equal(rec);
+      });
+
+      it('returns undefined for an unknown id', async () => {
+        expect(await store.getRecommendation(randomUUID())).to.equal(undefined);
+      });
+
+      it('echoes patient_id in the type it was sent, and 123 and "123" share one history', async () => {
+        const n = randomInt(1, 2 ** 47);
+        const asNumber = recommendation({ patient_id: n, created_at: '2025-01-01T00:00:00.000Z' });
+        const asString = recommendation({ patient_id: String(n), created_at: '2025-01-02T00:00:00.000Z' });
+        await create(asNumber);
+        await create(asString);
+        expect((await store.getRecommendation(asNumber.id))?.patient_id).to.equal(n);
+        expect((await store.getRecommendation(asString.id))?.patient_id).to.equal(String(n));
+        const page = await store.listPatientRecommendations(patientKey(n), 10);
+        expect(page.items.map((r) => r.patient_id)).to.deep.equal([String(n), n]);
+      });
+
+      it('stores a recommendation with no fired rule', async () => {
+        const rec = recommendation({ recommendation: null, recommendations: [] });
+        await create(rec);
+        expect(await store.getRecommendation(rec.id)).to.deep.equal(rec);
+      });
+
+      it('stores the pending event together with the recommendation', async () => {
+        const rec = recommendation();
+        await create(rec);
+        const pending = (await store.pendingEvents(100_000)).find((e) => e.recommendationId === rec.id);
+        expect(pending).to.deep.equal({ recommendationId: rec.id, event: eventFor(rec), attempts: 0 });
+      });
+
+      it('joins notifications into the recommendation, oldest first', async () => {
+        const rec = recommendation();
+        await create(rec);
+        const sms = { channel: 'sms', status: 'sent' as const, sent_at: '2025-02-17T10:00:02.000Z' };
+        const email = { channel: 'email', status: 'sent' as const, sent_at: '2025-02-17T10:00:01.000Z' };
+        await store.recordNotification(rec.id, sms);
+        await store.recordNotification(rec.id, email);
+        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([email, sms]);
+      });
+    });
+
+    describe('listPatientRecommendations', () => {
+      it('pages newest first, ties in created_at broken by id, without gaps or repeats', async () => {
+        const patient = `p-${randomUUID()}`;
+        const times = ['2025-03-01T00:00:00.000Z', '2025-03-02T00:00:00.000Z', '2025-03-03T00:00:00.000Z'];
+        const recs = [0, 0, 1, 1, 1, 2, 2].map((t) => recommendation({ patient_id: patient, created_at: times[t] }));
+        for (const rec of recs) await create(rec);
+        const expected = [...recs]
+          .sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1))
+          .map((r) => r.id);
+
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.listPatientRecommendations(patient, 2, cursor ? decodeCursor(cursor) : undefined);
+          pages += 1;
+          seen.push(...page.items.map((r) => r.id));
+          cursor = page.next && encodeCursor(page.next);
+        } while (cursor);
+        expect(seen).to.deep.equal(expected);
+        expect(pages).to.equal(4);
+      });
+
+      it('has no next when the last page is exactly full', async () => {
+        const patient = `p-${randomUUID()}`;
+        await create(recommendation({ patient_id: patient }));
+        await create(recommendation({ patient_id: patient }));
+        const page = await store.listPatientRecommendations(patient, 2);
+        expect(page.items).to.have.length(2);
+        expect(page).not.to.have.property('next');
+      });
+
+      it('returns an empty page for an unknown patient', async () => {
+        expect(await store.listPatientRecommendations(`p-${randomUUID()}`, 20)).to.deep.equal({ items: [] });
+      });
+
+      it('includes each item with its notifications', async () => {
+        const rec = recommendation();
+        await create(rec);
+        const email = { channel: 'email', status: 'sent' as const, sent_at: new Date().toISOString() };
+        await store.recordNotification(rec.id, email);
+        const page = await store.listPatientRecommendations(patientKey(rec.patient_id), 20);
+        expect(page.items).to.deep.equal([{ ...rec, notifications: [email] }]);
+      });
+    });
+
+    describe('idempotency keys', () => {
+      it('replays the original for the same key and body, writing nothing new', async () => {
+        const key = claim();
+        const first = recommendation();
+        const retry = recommendation({ patient_id: first.patient_id });
+        expect((await create(first, key)).outcome).to.equal('created');
+        expect(await create(retry, key)).to.deep.equal({ outcome: 'replayed', recommendation: first });
+        expect(await store.getRecommendation(retry.id)).to.equal(undefined);
+        expect(await historyIds(first.patient_id)).to.deep.equal([first.id]);
+        const pending = await pendingIds();
+        expect(pending).to.include(first.id);
+        expect(pending).not.to.include(retry.id);
+      });
+
+      it('replays the original with the notifications recorded since', async () => {
+        const key = claim();
+        const first = recommendation();
+        await create(first, key);
+        const email = { channel: 'email', status: 'sent' as const, sent_at: new Date().toISOString() };
+        await store.recordNotification(first.id, email);
+        const replay = await create(recommendation(), key);
+        expect(replay).to.deep.equal({ outcome: 'replayed', recommendation: { ...first, notifications: [email] } });
+      });
+
+      it('reports a conflict for the same key with another body, writing nothing', async () => {
+        const key = claim();
+        await create(recommendation(), key);
+        const other = recommendation();
+        expect(await create(other, { ...key, fingerprint: 'fp-2' })).to.deep.equal({ outcome: 'conflict' });
+        expect(await store.getRecommendation(other.id)).to.equal(undefined);
+        expect(await pendingIds()).not.to.include(other.id);
+      });
+
+      it('treats an expired claim as absent and claims the key anew', async () => {
+        const expired = claim({ expiresAt: new Date(Date.now() - 1000) });
+        await create(recommendation(), expired);
+        const fresh = { ...expired, fingerprint: 'fp-2', expiresAt: new Date(Date.now() + HOUR) };
+        const second = recommendation();
+        expect((await create(second, fresh)).outcome).to.equal('created');
+        expect(await create(recommendation(), fresh)).to.deep.equal({ outcome: 'replayed', recommendation: second });
+      });
+
+      it('scopes a key to its subject', async () => {
+        const key = claim();
+        await create(recommendation(), key);
+        const outcome = await create(recommendation(), { ...key, subject: `sub-${randomUUID()}`, fingerprint: 'fp-2' });
+        expect(outcome.outcome).to.equal('created');
+      });
+
+      it('creates once when concurrent requests race with the same key', async () => {
+        const key = claim();
+        const patient = `p-${randomUUID()}`;
+        const results = await Promise.all(
+          Array.from({ length: 5 }, () => create(recommendation({ patient_id: patient }), key)),
+        );
+        const created = results.filter((r) => r.outcome === 'created');
+        expect(created).to.have.length(1);
+        const winner = created[0]?.outcome === 'created' ? created[0].recommendation.id : undefined;
+        for (const r of results) expect(r.outcome === 'conflict' ? undefined : r.recommendation.id).to.equal(winner);
+        expect(await historyIds(patient)).to.deep.equal([winner]);
+      });
+
+      it('purges claims that expired before the given time, and only those', async () => {
+        const key = claim({ expiresAt: new Date(Date.now() + HOUR) });
+        await create(recommendation(), key);
+        await store.purgeExpiredIdempotencyKeys(new Date());
+        const other = { ...key, fingerprint: 'fp-2' };
+        expect((await create(recommendation(), other)).outcome).to.equal('conflict');
+        expect(await store.purgeExpiredIdempotencyKeys(new Date(Date.now() + 2 * HOUR))).to.be.at.least(1);
+        expect((await create(recommendation(), other)).outcome).to.equal('created');
+      });
+    });
+
+    describe('outbox', () => {
+      it('lists pending events oldest first', async () => {
+        const recs = [3, 1, 2].map((s) => recommendation({ created_at: `2000-01-01T00:00:0${s}.${randomInt(100, 999)}Z` }));
+        for (const rec of recs) await create(rec);
+        const mine = new Set(recs.map((r) => r.id));
+        const order = (await pendingIds()).filter((id) => mine.has(id));
+        expect(order).to.deep.equal([recs[1]?.id, recs[2]?.id, recs[0]?.id]);
+      });
+
+      it('counts failed attempts, and forgets an event once published', async () => {
+        const before = await store.countPendingEvents();
+        const rec = recommendation();
+        await create(rec);
+        expect(await store.countPendingEvents()).to.equal(before + 1);
+        await store.markEventPublishFailed(rec.id);
+        await store.markEventPublishFailed(rec.id);
+        const pending = (await store.pendingEvents(100_000)).find((e) => e.recommendationId === rec.id);
+        expect(pending?.attempts).to.equal(2);
+        await store.markEventPublished(rec.id);
+        await store.markEventPublished(rec.id);
+        expect(await pendingIds()).not.to.include(rec.id);
+        expect(await store.countPendingEvents()).to.equal(before);
+      });
+
+      it('honours the limit', async () => {
+        await create(recommendation());
+        await create(recommendation());
+        expect(await store.pendingEvents(1)).to.have.length(1);
+      });
+    });
+
+    describe('worker tasks', () => {
+      it('records an audit once and keeps the first', async () => {
+        const rec = recommendation();
+        const first = audit(rec);
+        expect(await store.recordAudit(first)).to.equal(true);
+        expect(await store.recordAudit({ ...first, recordedAt: new Date(Date.now() + 1000).toISOString() })).to.equal(false);
+        expect(await store.getAudit(rec.id)).to.deep.equal(first);
+        expect(await store.getAudit(randomUUID())).to.equal(undefined);
+      });
+
+      it('records one notification per channel; a second call returns the first', async () => {
+        const rec = recommendation();
+        await create(rec);
+        const first = { channel: 'email', status: 'sent' as const, sent_at: '2025-02-17T10:00:00.000Z' };
+        expect(await store.recordNotification(rec.id, first)).to.deep.equal({ notification: first, created: true });
+        const again = await store.recordNotification(rec.id, { ...first, sent_at: '2025-02-17T11:00:00.000Z' });
+        expect(again).to.deep.equal({ notification: first, created: false });
+        const sms = { ...first, channel: 'sms' };
+        expect((await store.recordNotification(rec.id, sms)).created).to.equal(true);
+      });
+
+      it('creates exactly one notification when calls for a channel race', async () => {
+        const rec = recommendation();
+        await create(rec);
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            store.recordNotification(rec.id, { channel: 'email', status: 'sent', sent_at: `2025-02-17T10:00:0${i}.000Z` }),
+          ),
+        );
+        expect(results.filter((r) => r.created)).to.have.length(1);
+        const winner = results.find((r) => r.created)?.notification;
+        for (const r of results) expect(r.notification).to.deep.equal(winner);
+        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([winner]);
+      });
+
+      it('counts a recommendation in the report once, ever', async () => {
+        const [day = ''] = uniqueDays(1);
+        const id = randomUUID();
+        expect(await store.countInReport(id, day, ['PHYSICAL_THERAPY'])).to.equal(true);
+        expect(await store.countInReport(id, day, ['PHYSICAL_THERAPY'])).to.equal(false);
+        const summary = await store.reportSummary(day, day);
+        expect(summary).to.deep.equal({
+          from: day, to: day, total: 1, by_code: { PHYSICAL_THERAPY: 1 },
+          daily: [{ date: day, total: 1, by_code: { PHYSICAL_THERAPY: 1 } }],
+        });
+      });
+
+      it('summarises an inclusive date range with a daily breakdown by date', async () => {
+        const [d1 = '', d2 = '', d3 = '', d4 = ''] = uniqueDays(4);
+        await store.countInReport(randomUUID(), d3, ['B']);
+        await store.countInReport(randomUUID(), d1, ['A', 'B']);
+        await store.countInReport(randomUUID(), d1, ['A']);
+        await store.countInReport(randomUUID(), d2, []);
+        await store.countInReport(randomUUID(), d4, ['A']);
+        expect(await store.reportSummary(d1, d3)).to.deep.equal({
+          from: d1, to: d3, total: 4, by_code: { A: 2, B: 2 },
+          daily: [
+            { date: d1, total: 2, by_code: { A: 2, B: 1 } },
+            { date: d2, total: 1, by_code: {} },
+            { date: d3, total: 1, by_code: { B: 1 } },
+          ],
+        });
+        const open = await store.reportSummary();
+        expect(open).not.to.have.property('from');
+        expect(open.daily.map((d) => d.date)).to.include.members([d1, d2, d3, d4]);
+        expect((await store.reportSummary(d4)).daily.map((d) => d.date)).to.include(d4).and.not.include(d3);
+      });
+    });
+
+    it('keeps everything across close and reopen', async () => {
+      const writer = await harness.open();
+      const rec = recommendation();
+      const key = claim();
+      const record = audit(rec);
+      await writer.createRecommendation(rec, eventFor(rec), key);
+      const email = { channel: 'email', status: 'sent' as const, sent_at: new Date().toISOString() };
+      await writer.recordNotification(rec.id, email);
+      await writer.recordAudit(record);
+      await writer.close();
+
+      const reader = await harness.open();
+      try {
+        const stored = { ...rec, notifications: [email] };
+        expect(await reader.getRecommendation(rec.id)).to.deep.equal(stored);
+        expect(await reader.getAudit(rec.id)).to.deep.equal(record);
+        const replay = await reader.createRecommendation(recommendation(), eventFor(rec), key);
+        expect(replay).to.deep.equal({ outcome: 'replayed', recommendation: stored });
+        expect((await reader.pendingEvents(100_000)).map((e) => e.recommendationId)).to.include(rec.id);
+      } finally {
+        await reader.close();
+      }
+    });
+  });
+}
+
+storeContract('SQLite', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'store-contract-'));
+  return {
+    open: async () => openSqliteStore({ dataDir }),
+    dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+});
+
+describe('SQLite store files', () => {
+  it('keeps its database as clinical.db in the data directory', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'store-file-'));
+    try {
+      const store = openSqliteStore({ dataDir: path.join(dataDir, 'nested') });
+      await store.close();
+      expect(existsSync(path.join(dataDir, 'nested', 'clinical.db'))).to.equal(true);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs in memory for tests', async () => {
+    const store = openSqliteStore({ file: ':memory:' });
+    await store.ping();
+    await store.close();
+  });
+});
+
+const mongoUri = process.env.MONGODB_URI;
+if (mongoUri) {
+  storeContract('MongoDB', async () => {
+    const dbName = `store_contract_${randomUUID().replaceAll('-', '')}`;
+    return {
+      open: () => openMongoStore(mongoUri, { dbName }),
+      async dispose() {
+        const client = await MongoClient.connect(mongoUri);
+        try {
+          await client.db(dbName).dropDatabase();
+        } finally {
+          await client.close();
+        }
+      },
+    };
+  });
+} else {
+  describe('MongoDB store contract', () => {
+    process.stderr.write(
+      '\nMongoDB store contract suite skipped: set MONGODB_URI (e.g. docker compose up -d mongo) to run it\n',
+    );
+    it.skip('runs the store contract against MongoDB');
+  });
+}
