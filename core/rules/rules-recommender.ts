@@ -1,0 +1,18 @@
+import type { Decision, PatientFacts } from '../recommendation.js';
+import type { Recommender } from './recommender.js';
+
+/** Anything that can hand out the ruleset serving right now. */
+export interface RulesetSource {
+  current(): { evaluate(facts: PatientFacts): Promise<Decision> };
+}
+
+/**
+ * The rules engine behind the Recommender port. The ruleset is taken once per
+ * call, so a reload in the middle of an evaluation cannot mix two versions.
+ */
+export function createRulesRecommender(registry: RulesetSource): Recommender {
+  return {
+    // async, so "no ruleset loaded" arrives as a rejection like any other failure.
+    recommend: async (facts) => registry.current().evaluate(facts),
+  };
+}
