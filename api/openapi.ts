@@ -16,9 +16,13 @@ export const openapiDocument = parse(openapiText) as Record<string, unknown>;
 export function requestValidator(): RequestHandler[] {
   return OpenApiValidator.middleware({
     apiSpec: OPENAPI_PATH,
-    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+    // No coercion: "70" is not an age, and 123 must not also match the string branch of patient_id.
+    // (The validator always coerces path, query and header parameters, which are strings.)
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
     validateResponses: false,
     validateSecurity: false,
     validateFormats: true,
+    // 'full' checks calendar dates (no 2025-13-01); 'fast' only their shape.
+    ajvFormats: { mode: 'full' },
   }) as unknown as RequestHandler[];
 }

@@ -19,7 +19,7 @@ describe('POST /evaluate', () => {
 
     expect(res.status).to.equal(201);
     expect(res.headers.location).to.equal(`/recommendation/${res.body.id}`);
-    expect(res.headers['x-request-id']).to.be.a('string').and.not.empty;
+    expect(res.headers['x-request-id']).to.be.a('string').with.length.greaterThan(0);
     expectMatchesSpec(res, '/evaluate', 'post');
     expect(res.body.patient_id).to.equal(patientId);
     expect(res.body.recommendation).to.equal('Physical Therapy');

@@ -1,0 +1,123 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import semver from 'semver';
+import { signToken } from '../core/auth/sign-token.js';
+import { ceiling, evaluate, EvaluateLog, mixed, patientHistory, readRecommendation, type ScenarioResult, type Target } from './load.js';
+import { patientSource } from './patients.js';
+import { rssBytes } from './processes.js';
+import type { HotReloadResult, MemoryResult } from './report.js';
+import type { Stack } from './stack.js';
+
+export type HttpScenario = 'evaluate' | 'recommendation' | 'history' | 'memory';
+
+export interface HttpOptions {
+  connections: number;
+  duration: number;
+  memoryRequests: number;
+  scenarios: ReadonlySet<HttpScenario>;
+  progress: (line: string) => void;
+}
+
+export interface HttpResults {
+  ceiling: ScenarioResult;
+  scenarios: ScenarioResult[];
+  memory?: MemoryResult;
+  hotReload?: HotReloadResult;
+}
+
+const WARM_IDS = 1000;
+
+/** The phases in order; each read phase uses what the earlier writes created. */
+export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise<HttpResults> {
+  const { connections, duration, progress } = options;
+  const token = signToken(
+    { secret: stack.jwtSecret, algorithm: 'HS256', audience: 'clinical-recommendations' },
+    { scopes: ['recommendations:write', 'recommendations:read'], subject: 'bench', expiresInSeconds: 3600 },
+  );
+  const target: Target = { url: stack.apiUrl, token, connections };
+  const patients = patientSource();
+  const log = new EvaluateLog();
+  const scenarios: ScenarioResult[] = [];
+
+  progress('warm-up (JIT, and recommendations for the read phases)');
+  await evaluate(target, patients, log, { duration: 2 }, 'warm-up');
+  await ceiling(stack.ceilingUrl, connections, { duration: 1 });
+  progress('ceiling');
+  const ceilingResult = await ceiling(stack.ceilingUrl, connections, { duration });
+
+  let hotReload: HotReloadResult | undefined;
+  if (options.scenarios.has('evaluate')) {
+    progress('POST /evaluate (a new ruleset version is copied into RULES_DIR a third of the way in)');
+    const reload = await stageReload(stack.rulesDir, (duration * 1000) / 3);
+    const result = await evaluate(target, patients, log, { duration });
+    scenarios.push(result);
+    const copiedAt = await reload.copiedAt;
+    const seen = log.versions.get(reload.newVersion);
+    hotReload = {
+      newVersion: reload.newVersion,
+      failedRequests: result.errors + result.non2xx,
+      responsesWithNewVersion: seen?.count ?? 0,
+      firstStampedAfterMs: seen ? seen.firstAt - copiedAt : null,
+      lastVersion: log.lastVersion ?? null,
+    };
+  }
+
+  const ids = log.ids.slice(0, WARM_IDS);
+  if (options.scenarios.has('recommendation')) {
+    progress(`waiting for the worker to settle ${ids.length} recommendations, then reading each once to fill the cache`);
+    await Promise.all(Array.from({ length: 20 }, (_, lane) => warm(target, ids.filter((_, i) => i % 20 === lane))));
+    progress('GET /recommendation/{id}');
+    scenarios.push(await readRecommendation(target, ids, { duration }));
+  }
+  if (options.scenarios.has('history')) {
+    progress('GET /patients/{id}/recommendations');
+    scenarios.push(await patientHistory(target, patients.ids, { duration }));
+  }
+
+  let memory: MemoryResult | undefined;
+  if (options.scenarios.has('memory')) {
+    progress(`memory phase: ${options.memoryRequests} mixed requests`);
+    const before = rssBytes(stack.api.pid);
+    scenarios.push(await mixed(target, patients, ids, log, { amount: options.memoryRequests }));
+    const after = rssBytes(stack.api.pid);
+    memory = { requests: options.memoryRequests, rssBeforeMb: mb(before), rssAfterMb: mb(after), growthPct: ((after - before) / before) * 100 };
+  }
+  if (stack.api.exited()) throw new Error(`the API process died during the benchmark:\n${stack.api.output()}`);
+  return { ceiling: ceilingResult, scenarios, memory, hotReload };
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / 104_857.6) / 10;
+}
+
+/** The API caches a recommendation only once the worker has notified; read each until then, which caches it. */
+async function warm(target: Target, ids: readonly string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const id of ids) {
+    for (;;) {
+      const res = await fetch(`${target.url}/recommendation/${id}`, { headers: { authorization: `Bearer ${target.token}` } });
+      const body = (await res.json()) as { notifications?: Array<{ channel: string }> };
+      if (!res.ok) throw new Error(`GET /recommendation/${id}: ${res.status} ${JSON.stringify(body)}`);
+      if (body.notifications?.some((n) => n.channel === 'email')) break;
+      if (Date.now() > deadline) throw new Error(`the worker did not process ${id} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+/** Copies the highest version in RULES_DIR as the next patch version after `delayMs`, as an operator would. */
+async function stageReload(rulesDir: string, delayMs: number): Promise<{ newVersion: string; copiedAt: Promise<number> }> {
+  const files = (await readdir(rulesDir, { withFileTypes: true })).filter((f) => f.isFile() && f.name.endsWith('.json'));
+  const rulesets = await Promise.all(files.map(async (f) => JSON.parse(await readFile(path.join(rulesDir, f.name), 'utf8')) as { version: string; description?: string }));
+  const latest = rulesets.filter((r) => semver.valid(r.version)).sort((a, b) => semver.rcompare(a.version, b.version))[0];
+  if (!latest) throw new Error(`no valid ruleset version in ${rulesDir}`);
+  const newVersion = semver.inc(latest.version, 'patch') as string;
+  const next = { ...latest, version: newVersion, description: `${latest.description ?? ''} (hot reload staged by npm run bench)`.trim() };
+  const copiedAt = new Promise<number>((resolve, reject) => {
+    setTimeout(() => {
+      const at = Date.now();
+      writeFile(path.join(rulesDir, `${newVersion}.json`), JSON.stringify(next, null, 2)).then(() => resolve(at), reject);
+    }, delayMs);
+  });
+  return { newVersion, copiedAt };
+}

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+
+/** A process the benchmark started; every one is killed when the benchmark exits, however it exits. */
+export interface Child {
+  name: string;
+  pid: number;
+  exited(): boolean;
+  /** The last lines it printed, for the error message when it dies. */
+  output(): string;
+  /** SIGTERM (the service drains, and writes a --cpu-prof profile), SIGKILL after the grace period. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export function spawnChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Child {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
+  running.add(child);
+  let dead = false;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => {
+    dead = true;
+    running.delete(child);
+  });
+  const tail: string[] = [];
+  child.once('error', (err) => tail.push(`${name}: ${err.message}`));
+  const keep = (chunk: Buffer) => {
+    tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    tail.splice(0, Math.max(0, tail.length - 40));
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  return {
+    name,
+    pid: child.pid,
+    exited: () => dead,
+    output: () => tail.join('\n'),
+    async stop(graceMs = 10_000) {
+      if (dead) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** Polls until `ready()` holds; fails early, with the child's last output, when the child dies. */
+export async function waitFor(child: Child, what: string, ready: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exited()) throw new Error(`${child.name} exited before ${what}:\n${child.output()}`);
+    if (await ready().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${child.name}: no ${what} within ${timeoutMs} ms:\n${child.output()}`);
+}
+
+export function waitForHttp(child: Child, url: string, timeoutMs?: number): Promise<void> {
+  return waitFor(child, `200 from ${url}`, async () => (await fetch(url)).status === 200, timeoutMs);
+}
+
+/** Resident set size of a running process, from /proc (Linux). */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(kb) * 1024;
+}
+
+/** A private redis-server on a free port (the approach of test/setup/redis.ts), ready once it answers PING. */
+export async function startRedis(dir: string): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child = spawnChild('redis-server', 'redis-server', args, process.env, dir);
+  await waitFor(child, 'PING answer', () => pingRedis(port), 10_000);
+  return { child, url: `redis://127.0.0.1:${port}` };
+}
+
+function pingRedis(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}

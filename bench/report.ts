@@ -1,0 +1,106 @@
+import { writeFileSync } from 'node:fs';
+import type { ScenarioResult } from './load.js';
+import type { RulesBenchResult } from './rules-bench.js';
+
+export interface MemoryResult {
+  requests: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  growthPct: number;
+}
+
+export interface HotReloadResult {
+  newVersion: string;
+  /** Failed requests (errors + non-2xx) of the POST phase the reload happened in. */
+  failedRequests: number;
+  responsesWithNewVersion: number;
+  /** From copying the file into RULES_DIR to the first response stamped with it. */
+  firstStampedAfterMs: number | null;
+  lastVersion: string | null;
+}
+
+export interface Budget {
+  name: string;
+  status: 'PASS' | 'FAIL' | 'SKIP';
+  detail: string;
+}
+
+export interface BenchReport {
+  meta: { startedAt: string; mode: 'embedded' | 'redis'; connections: number; durationSec: number; node: string; cpus: number; loadAvgAtStart: number[] };
+  scenarios: Array<ScenarioResult & { ratioToCeiling: number | null }>;
+  memory?: MemoryResult;
+  hotReload?: HotReloadResult;
+  rules?: RulesBenchResult;
+  budgets: Budget[];
+}
+
+const BUDGET_CONNECTIONS = 50;
+const MEMORY_REQUESTS = 100_000;
+
+export function checkBudgets(report: Omit<BenchReport, 'budgets'>): Budget[] {
+  const { mode, connections } = report.meta;
+  const find = (prefix: string) => report.scenarios.find((s) => s.name.startsWith(prefix));
+  const atBudgetLoad = connections === BUDGET_CONNECTIONS ? undefined : `budget is defined at ${BUDGET_CONNECTIONS} connections, ran ${connections}`;
+  const check = (name: string, measured: number | undefined, pass: (v: number) => boolean, show: (v: number) => string, skip?: string): Budget =>
+    skip !== undefined || measured === undefined
+      ? { name, status: 'SKIP', detail: skip ?? 'not measured in this run' }
+      : { name, status: pass(measured) ? 'PASS' : 'FAIL', detail: show(measured) };
+
+  const evaluate = find('POST /evaluate');
+  const read = find('GET /recommendation');
+  const minEvaluate = mode === 'embedded' ? 0.5 : 0.4;
+  const failed = report.scenarios.length === 0 ? undefined : report.scenarios.reduce((n, s) => n + s.errors + s.non2xx, 0);
+  const embeddedOnly = mode === 'embedded' ? undefined : 'embedded-mode budget';
+  return [
+    check(`POST /evaluate >= ${minEvaluate * 100}% of ceiling req/s`, evaluate?.ratioToCeiling ?? undefined, (r) => r >= minEvaluate, pct, atBudgetLoad),
+    check('POST /evaluate p99 <= 25 ms', evaluate?.p99, (v) => v <= 25, (v) => `${v} ms`, embeddedOnly ?? atBudgetLoad),
+    check('GET /recommendation/{id} >= 70% of ceiling req/s', read?.ratioToCeiling ?? undefined, (r) => r >= 0.7, pct, embeddedOnly ?? atBudgetLoad),
+    check('zero errors and non-2xx in every scenario', failed, (n) => n === 0, (n) => `${n} failed`),
+    check(
+      `API RSS grows < 10% over ${MEMORY_REQUESTS} requests after warm-up`,
+      report.memory?.growthPct,
+      (g) => g < 10,
+      (g) => `${g.toFixed(1)}% (${report.memory?.rssBeforeMb} -> ${report.memory?.rssAfterMb} MB over ${report.memory?.requests} requests)`,
+      embeddedOnly ?? (report.memory && report.memory.requests < MEMORY_REQUESTS ? `only ${report.memory.requests} requests (--memory-requests)` : undefined),
+    ),
+    check('shipped ruleset >= 40000 evaluations/s', report.rules?.shipped.evaluationsPerSec, (v) => v >= 40_000, (v) => `${Math.round(v)}/s`),
+    check(
+      'hot reload during POST /evaluate: zero failed requests, new version stamped',
+      report.hotReload ? report.hotReload.failedRequests : undefined,
+      (n) => n === 0 && report.hotReload?.lastVersion === report.hotReload?.newVersion,
+      (n) => `${n} failed; ${report.hotReload?.responsesWithNewVersion} responses stamped ${report.hotReload?.newVersion}, last response ${report.hotReload?.lastVersion}`,
+    ),
+  ];
+}
+
+function pct(ratio: number): string {
+  return `${(ratio * 100).toFixed(0)}% of ceiling`;
+}
+
+export function printReport(report: BenchReport, out: (line: string) => void): void {
+  const rows = [['scenario', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'errors/non-2xx', 'ratio']];
+  for (const s of report.scenarios) {
+    const ratio = s.ratioToCeiling === null ? '' : `${(s.ratioToCeiling * 100).toFixed(0)}%`;
+    rows.push([s.name, s.reqPerSec.toFixed(0), String(s.p50), String(s.p97_5), String(s.p99), `${s.errors}/${s.non2xx}`, ratio]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  if (rows.length > 1) for (const row of rows) out(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  for (const s of report.scenarios) for (const sample of s.samples) out(`  ${s.name}: ${sample}`);
+
+  const { memory, hotReload, rules } = report;
+  if (memory) out(`memory: API RSS ${memory.rssBeforeMb} -> ${memory.rssAfterMb} MB (${memory.growthPct.toFixed(1)}%) over ${memory.requests} requests`);
+  if (hotReload) {
+    const after = hotReload.firstStampedAfterMs === null ? 'never' : `${hotReload.firstStampedAfterMs} ms after the copy`;
+    out(`hot reload: ${hotReload.newVersion} first stamped ${after}; ${hotReload.responsesWithNewVersion} responses with it; ${hotReload.failedRequests} failed requests`);
+  }
+  if (rules) {
+    out(`rules: shipped ruleset ${Math.round(rules.shipped.evaluationsPerSec)} evaluations/s; ${rules.generated.rules} generated rules ${Math.round(rules.generated.evaluationsPerSec)} evaluations/s (one core, sequential)`);
+    out(`rules: validate+compile (checkRulesetFile, median of 5) shipped ${rules.validateCompileMs.shipped.toFixed(1)} ms, ${rules.generated.rules} rules ${rules.validateCompileMs.generated.toFixed(1)} ms`);
+    out(`rules: file written into a watched folder -> registry active ${rules.hotReloadMs.toFixed(0)} ms (${rules.generated.rules} rules, includes the watcher's delay)`);
+  }
+  for (const b of report.budgets) out(`${b.status} ${b.name}: ${b.detail}`);
+}
+
+export function writeReport(report: BenchReport, file: string): void {
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+}

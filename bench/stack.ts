@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../core/paths.js';
+import { freePort, spawnChild, startRedis, waitForHttp, type Child } from './processes.js';
+
+/** What the benchmark drives: the service (embedded, or API + worker on Redis) and the ceiling app. */
+export interface Stack {
+  apiUrl: string;
+  ceilingUrl: string;
+  /** The API process, whose RSS the memory phase reads. */
+  api: Child;
+  /** The service's RULES_DIR: a temp copy of rules/, so a hot reload can be staged without touching the repo. */
+  rulesDir: string;
+  jwtSecret: string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  redis: boolean;
+  /** When set, the API process writes a V8 CPU profile here on exit. */
+  cpuProfDir?: string;
+}
+
+/** Variables that would change the adapters or the auth under test: the benchmark sets its own. */
+const SCRUBBED = ['MONGODB_URI', 'REDIS_URL', 'JWT_PUBLIC_KEY', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_SECRET', 'PORT'];
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'clinical-bench-'));
+  const rulesDir = path.join(root, 'rules');
+  const dataDir = path.join(root, 'data');
+  cpSync(path.join(PROJECT_ROOT, 'rules'), rulesDir, { recursive: true });
+  mkdirSync(dataDir);
+  const jwtSecret = randomBytes(32).toString('hex');
+  const children: Child[] = [];
+  let redis: Child | undefined;
+  const stop = async () => {
+    // API first, so it drains before the worker; Redis last.
+    for (const child of children) await child.stop();
+    await redis?.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+
+  try {
+    const base: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, RULES_DIR: rulesDir, JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn' };
+    for (const name of SCRUBBED) delete base[name];
+    if (options.redis) {
+      const dir = path.join(root, 'redis');
+      mkdirSync(dir);
+      const started = await startRedis(dir);
+      redis = started.child;
+      base.REDIS_URL = started.url;
+    }
+
+    const profile = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
+    const apiPort = await freePort();
+    const api = node('api', ['api/main.ts', ...(options.redis ? [] : ['--with-worker'])], { ...base, PORT: String(apiPort) }, profile);
+    children.push(api);
+    if (options.redis) {
+      const workerPort = await freePort();
+      const worker = node('worker', ['worker/main.ts'], { ...base, PORT: String(workerPort) });
+      children.push(worker);
+      await waitForHttp(worker, `http://127.0.0.1:${workerPort}/health/ready`);
+    }
+
+    const ceilingPort = await freePort();
+    const ceiling = node('ceiling', ['bench/ceiling-server.ts', String(ceilingPort)], base);
+    children.push(ceiling);
+
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const ceilingUrl = `http://127.0.0.1:${ceilingPort}`;
+    await waitForHttp(api, `${apiUrl}/health/ready`);
+    await waitForHttp(ceiling, `${ceilingUrl}/`);
+    return { apiUrl, ceilingUrl, api, rulesDir, jwtSecret, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** `node --import tsx <script>` in the project root: the process itself, no npm or tsx wrapper in between. */
+function node(name: string, args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Child {
+  return spawnChild(name, process.execPath, [...nodeFlags, '--import', 'tsx', ...args], env, PROJECT_ROOT);
+}

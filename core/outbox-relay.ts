@@ -1,0 +1,98 @@
+import type { Logger } from './logger.js';
+import type { EventPublisher } from './queue/queue.js';
+import type { RecommendationStore } from './store/store.js';
+
+/**
+ * Moves pending events from the store (written in the same transaction as
+ * their recommendation) to the broker, and marks them published. This is
+ * what makes delivery at-least-once: a broker outage only delays events,
+ * and a duplicate publish is dropped by the queue's dedupe on recommendation id.
+ */
+export interface OutboxRelayOptions {
+  store: RecommendationStore;
+  publisher: EventPublisher;
+  logger: Logger;
+  /** Pause between passes; also how soon publishing resumes after a broker outage. */
+  intervalMs?: number;
+  batchSize?: number;
+}
+
+export interface OutboxRelay {
+  /** Runs a pass at once (events left from before a restart), then one per interval. */
+  start(): void;
+  /** Stops scheduling and waits for the pass in flight. */
+  stop(): Promise<void>;
+  /**
+   * Runs a pass soon: now, or right after the one in flight (many kicks
+   * coalesce into that one). Resolves when that pass is over; never rejects.
+   * While the broker is known to be down, waits for the interval instead.
+   */
+  kick(): Promise<void>;
+}
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { store, publisher, logger, intervalMs = 1000, batchSize = 100 } = options;
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  let brokerDownUntil = 0;
+
+  /** Publishes until the backlog is empty; stops at the first failure (the broker is down). */
+  async function pass(): Promise<void> {
+    for (;;) {
+      const batch = await store.pendingEvents(batchSize);
+      for (const { recommendationId, event } of batch) {
+        if (!running) return;
+        try {
+          await publisher.publish(event);
+        } catch (err) {
+          brokerDownUntil = Date.now() + intervalMs;
+          logger.warn({ err, recommendation_id: recommendationId }, 'event publish failed, will retry');
+          await store.markEventPublishFailed(recommendationId);
+          return;
+        }
+        await store.markEventPublished(recommendationId);
+        logger.debug({ recommendation_id: recommendationId }, 'event published');
+      }
+      if (batch.length < batchSize) return;
+    }
+  }
+
+  function runPass(): Promise<void> {
+    if (!running) return Promise.resolve();
+    if (current) {
+      queued ??= current.then(() => {
+        queued = undefined;
+        return runPass();
+      });
+      return queued;
+    }
+    clearTimeout(timer);
+    current = pass()
+      .catch((err: unknown) => logger.error({ err }, 'outbox relay pass failed'))
+      .finally(() => {
+        current = undefined;
+        if (running && !queued) timer = setTimeout(() => void runPass(), intervalMs);
+      });
+    return current;
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      void runPass();
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      await queued;
+      await current;
+    },
+    kick() {
+      if (Date.now() < brokerDownUntil) return Promise.resolve();
+      return runPass();
+    },
+  };
+}

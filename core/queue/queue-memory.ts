@@ -1,0 +1,149 @@
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { RecommendationEvent } from '../recommendation.js';
+import type { EventConsumer, EventHandler, EventPublisher, QueueDepth } from './queue.js';
+
+/** An event that used up its attempts; kept for operators to inspect. */
+export interface FailedEvent {
+  event: RecommendationEvent;
+  error: string;
+  attempts: number;
+  failedAt: string;
+}
+
+export type FailedListener = (event: RecommendationEvent, error: unknown) => void;
+
+/** What metrics and operators read from either queue adapter. */
+export interface QueueInspector {
+  queueDepth(): Promise<QueueDepth>;
+  /** Most recent first. */
+  failedJobs(limit?: number): Promise<FailedEvent[]>;
+}
+
+export interface MemoryQueueOptions {
+  logger: Logger;
+  concurrency?: number;
+  /** Deliveries per event, the first included. */
+  attempts?: number;
+  /** Retry n waits backoffMs * 2^(n-1). */
+  backoffMs?: number;
+  /** How many recent ids a republish is checked against (bounds memory). */
+  dedupeWindow?: number;
+  failedLimit?: number;
+  /** Called once an event has used up its attempts (metrics, tests). */
+  onFailed?: FailedListener;
+}
+
+export type MemoryQueue = EventPublisher & EventConsumer & QueueInspector;
+
+interface Job {
+  event: RecommendationEvent;
+  attempt: number;
+}
+
+/**
+ * In-process queue for embedded mode, with the same delivery semantics as
+ * the BullMQ adapter: dedupe by recommendation id, bounded concurrency,
+ * exponential retries, then a failed list. Events live in memory only; the
+ * outbox in the store is what survives a crash.
+ */
+export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
+  const { logger, concurrency = 1, attempts = 5, backoffMs = 1000 } = options;
+  const { dedupeWindow = 10_000, failedLimit = 1000 } = options;
+  const ready: Job[] = [];
+  const retryTimers = new Set<NodeJS.Timeout>();
+  const seen = new Set<string>();
+  const failed: FailedEvent[] = [];
+  let handler: EventHandler | undefined;
+  let active = 0;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  let onIdle: (() => void) | undefined;
+
+  function remember(id: string): void {
+    seen.add(id);
+    // Sets iterate in insertion order, so the first entry is the oldest.
+    if (seen.size > dedupeWindow) seen.delete(seen.values().next().value as string);
+  }
+
+  function pump(): void {
+    while (handler && !closed && active < concurrency) {
+      const job = ready.shift();
+      if (!job) return;
+      void run(handler, job);
+    }
+  }
+
+  async function run(deliver: EventHandler, job: Job): Promise<void> {
+    active += 1;
+    try {
+      // A fresh copy per delivery: a handler that mutates its event cannot affect a retry.
+      await deliver(structuredClone(job.event), { attempt: job.attempt });
+    } catch (err) {
+      retryOrFail(job, err);
+    } finally {
+      active -= 1;
+      if (active === 0) onIdle?.();
+      pump();
+    }
+  }
+
+  function retryOrFail(job: Job, err: unknown): void {
+    const id = job.event.recommendation_id;
+    if (job.attempt >= attempts || closed) {
+      failed.unshift({ event: job.event, error: errorText(err), attempts: job.attempt, failedAt: new Date().toISOString() });
+      failed.length = Math.min(failed.length, failedLimit);
+      logger.error({ err, recommendation_id: id, attempts: job.attempt }, 'event moved to the failed set');
+      options.onFailed?.(structuredClone(job.event), err);
+      return;
+    }
+    logger.warn({ err, recommendation_id: id, attempt: job.attempt }, 'event handler failed, will retry');
+    const timer = setTimeout(() => {
+      retryTimers.delete(timer);
+      ready.push({ event: job.event, attempt: job.attempt + 1 });
+      pump();
+    }, backoffMs * 2 ** (job.attempt - 1));
+    retryTimers.add(timer);
+  }
+
+  async function drain(): Promise<void> {
+    closed = true;
+    for (const timer of retryTimers) clearTimeout(timer);
+    if (active > 0) await new Promise<void>((resolve) => (onIdle = resolve));
+    const undelivered = ready.length + retryTimers.size;
+    if (undelivered > 0) logger.warn({ undelivered }, 'memory queue closed with undelivered events');
+    retryTimers.clear();
+  }
+
+  return {
+    async publish(event) {
+      if (closed) throw new AppError('UNAVAILABLE', 'event queue is closed');
+      if (seen.has(event.recommendation_id)) return;
+      remember(event.recommendation_id);
+      ready.push({ event: structuredClone(event), attempt: 1 });
+      pump();
+    },
+    start(eventHandler) {
+      if (handler) throw new Error('memory queue: consumer already started');
+      handler = eventHandler;
+      pump();
+    },
+    async ping() {
+      if (closed) throw new AppError('UNAVAILABLE', 'event queue is closed');
+    },
+    close() {
+      closing ??= drain();
+      return closing;
+    },
+    async queueDepth() {
+      return { waiting: ready.length + retryTimers.size, active, failed: failed.length };
+    },
+    async failedJobs(limit = 100) {
+      return failed.slice(0, limit).map((entry) => structuredClone(entry));
+    },
+  };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

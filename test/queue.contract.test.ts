@@ -1,0 +1,308 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { expect } from 'chai';
+import { createLogger, type Logger } from '../core/logger.js';
+import type { RecommendationEvent } from '../core/recommendation.js';
+import type { EventConsumer, EventHandler, EventPublisher } from '../core/queue/queue.js';
+import { createMemoryQueue, type FailedListener, type QueueInspector } from '../core/queue/queue-memory.js';
+import { createBullmqConsumer, createBullmqPublisher } from '../core/queue/queue-bullmq.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../core/redis-client.js';
+import { uniqueName, useRedis } from './setup/redis.js';
+
+/** Each test gets a fresh, private queue; knobs are shrunk so retries take milliseconds. */
+interface QueueKnobs {
+  concurrency?: number;
+  attempts?: number;
+  backoffMs?: number;
+  onFailed?: FailedListener;
+}
+interface QueueUnderTest {
+  publisher: EventPublisher & QueueInspector;
+  consumer: EventConsumer;
+}
+type OpenQueue = (knobs?: QueueKnobs) => QueueUnderTest;
+
+const BACKOFF_MS = 20;
+
+function silentLogger(): Logger {
+  return createLogger('error', { service: 'test', stream: new PassThrough() });
+}
+
+function anEvent(overrides: Partial<RecommendationEvent> = {}): RecommendationEvent {
+  return {
+    patient_id: 123,
+    recommendation_id: randomUUID(),
+    recommendation: 'Physical Therapy',
+    recommendations: ['PHYSICAL_THERAPY'],
+    ruleset_version: '1.0.0',
+    timestamp: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+interface Delivery {
+  event: RecommendationEvent;
+  attempt: number;
+  at: number;
+}
+
+/** Records deliveries and lets a test await "id X was handled successfully", before or after it happened. */
+function recorder(behaviour: (event: RecommendationEvent, attempt: number) => Promise<void> = async () => {}) {
+  const deliveries: Delivery[] = [];
+  const succeeded = new Map<string, Delivery>();
+  const waiters = new Map<string, (delivery: Delivery) => void>();
+  const handler: EventHandler = async (event, { attempt }) => {
+    const delivery = { event, attempt, at: Date.now() };
+    deliveries.push(delivery);
+    await behaviour(event, attempt);
+    succeeded.set(event.recommendation_id, delivery);
+    waiters.get(event.recommendation_id)?.(delivery);
+  };
+  const handled = (id: string) =>
+    new Promise<Delivery>((resolve) => {
+      const done = succeeded.get(id);
+      if (done) resolve(done);
+      else waiters.set(id, resolve);
+    });
+  const of = (id: string) => deliveries.filter((d) => d.event.recommendation_id === id);
+  return { handler, handled, of, deliveries };
+}
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+function queueContract(openQueue: () => OpenQueue): void {
+  const opened: QueueUnderTest[] = [];
+  const open = (knobs?: QueueKnobs) => {
+    const queue = openQueue()({ backoffMs: BACKOFF_MS, ...knobs });
+    opened.push(queue);
+    return queue;
+  };
+  afterEach(async () => {
+    for (const { consumer, publisher } of opened.splice(0)) {
+      await consumer.close();
+      await publisher.close();
+    }
+  });
+
+  it('delivers the published event unchanged, as attempt 1', async () => {
+    const { publisher, consumer } = open();
+    const seen = recorder();
+    consumer.start(seen.handler);
+    const event = anEvent({ patient_id: 'p-42', recommendation: null, recommendations: [] });
+
+    const delivered = seen.handled(event.recommendation_id);
+    await publisher.publish(event);
+
+    const delivery = await delivered;
+    expect(delivery.event).to.deep.equal(event);
+    expect(delivery.attempt).to.equal(1);
+  });
+
+  it('delivers a republished recommendation id once, whether still queued or done', async () => {
+    const { publisher, consumer } = open();
+    const seen = recorder();
+    const event = anEvent();
+    await publisher.publish(event);
+    await publisher.publish(event);
+    consumer.start(seen.handler);
+    await seen.handled(event.recommendation_id);
+
+    await publisher.publish(event);
+    const later = anEvent();
+    await publisher.publish(later);
+    await seen.handled(later.recommendation_id);
+
+    expect(seen.of(event.recommendation_id)).to.have.length(1);
+  });
+
+  it('retries a failing handler with growing backoff until it succeeds', async () => {
+    const { publisher, consumer } = open({ attempts: 5 });
+    const seen = recorder(async (_event, attempt) => {
+      if (attempt < 3) throw new Error(`transient failure ${attempt}`);
+    });
+    consumer.start(seen.handler);
+    const event = anEvent();
+
+    const succeeded = seen.handled(event.recommendation_id);
+    await publisher.publish(event);
+    await succeeded;
+
+    const runs = seen.of(event.recommendation_id);
+    expect(runs.map((r) => r.attempt)).to.deep.equal([1, 2, 3]);
+    const [first, second, third] = runs.map((r) => r.at) as [number, number, number];
+    // Exponential: the wait before retry n is at least BACKOFF_MS * 2^(n-1) (timers may fire 1 ms early).
+    expect(second - first).to.be.at.least(BACKOFF_MS - 1);
+    expect(third - second).to.be.at.least(2 * BACKOFF_MS - 1);
+    expect(await publisher.failedJobs()).to.deep.equal([]);
+  });
+
+  it('moves an event that exhausts its attempts to the failed set', async () => {
+    const failure = gate();
+    const { publisher, consumer } = open({ attempts: 3, onFailed: () => failure.open() });
+    const seen = recorder(async () => {
+      throw new Error('downstream refused');
+    });
+    consumer.start(seen.handler);
+    const event = anEvent();
+
+    await publisher.publish(event);
+    await failure.opened;
+
+    expect(seen.of(event.recommendation_id).map((r) => r.attempt)).to.deep.equal([1, 2, 3]);
+    const [failed, ...others] = await publisher.failedJobs();
+    expect(others).to.deep.equal([]);
+    expect(failed).to.include({ error: 'downstream refused', attempts: 3 });
+    expect(failed?.event).to.deep.equal(event);
+    expect(await publisher.queueDepth()).to.deep.equal({ waiting: 0, active: 0, failed: 1 });
+  });
+
+  it('runs at most `concurrency` handlers at the same time', async () => {
+    const { publisher, consumer } = open({ concurrency: 2 });
+    const release = gate();
+    const twoRunning = gate();
+    let running = 0;
+    let maxRunning = 0;
+    const seen = recorder(async () => {
+      running += 1;
+      maxRunning = Math.max(maxRunning, running);
+      if (running === 2) twoRunning.open();
+      await release.opened;
+      running -= 1;
+    });
+    consumer.start(seen.handler);
+    const events = [anEvent(), anEvent(), anEvent(), anEvent()];
+    const allHandled = Promise.all(events.map((e) => seen.handled(e.recommendation_id)));
+
+    for (const event of events) await publisher.publish(event);
+    await twoRunning.opened;
+    // A window in which a third handler would start if the limit were not enforced.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running).to.equal(2);
+    release.open();
+    await allHandled;
+
+    expect(maxRunning).to.equal(2);
+  });
+
+  it('close() waits for the active handler to finish', async () => {
+    const { publisher, consumer } = open();
+    const started = gate();
+    const release = gate();
+    const order: string[] = [];
+    consumer.start(async () => {
+      started.open();
+      await release.opened;
+      order.push('handler finished');
+    });
+    await publisher.publish(anEvent());
+    await started.opened;
+
+    const closed = consumer.close().then(() => order.push('consumer closed'));
+    // Give a close() that does not wait the chance to finish first.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release.open();
+    await closed;
+
+    expect(order).to.deep.equal(['handler finished', 'consumer closed']);
+  });
+}
+
+describe('queue contract', function () {
+  describe('in-process queue', () => {
+    queueContract(() => (knobs = {}) => {
+      const queue = createMemoryQueue({ logger: silentLogger(), ...knobs });
+      return { publisher: queue, consumer: queue };
+    });
+  });
+
+  describe('BullMQ on Redis', () => {
+    const redis = useRedis();
+    const clients: RedisClient[] = [];
+    const connect = async () => {
+      const client = createRedisClient({ url: redis.url(), logger: silentLogger(), maxReconnectDelayMs: 100 });
+      clients.push(client);
+      await ready(client);
+      return client;
+    };
+    let client: RedisClient;
+    beforeEach(async () => {
+      client = await connect();
+    });
+    after(async () => {
+      for (const c of clients.splice(0)) await closeRedisClient(c);
+    });
+
+    queueContract(() => ({ concurrency, attempts, backoffMs, onFailed } = {}) => {
+      const queueName = uniqueName('recommendations');
+      const logger = silentLogger();
+      return {
+        publisher: createBullmqPublisher({ client, logger, queueName, attempts, backoffMs }),
+        consumer: createBullmqConsumer({ client, logger, queueName, concurrency, onFailed }),
+      };
+    });
+
+    describe('when Redis goes down', () => {
+      it('rejects publish promptly, then publishes and delivers again once Redis is back', async function () {
+        redis.skipUnlessRestartable(this);
+        const logger = silentLogger();
+        const queueName = uniqueName('recommendations');
+        const publisher = createBullmqPublisher({ client, logger, queueName, timeoutMs: 500 });
+        const consumer = createBullmqConsumer({ client, logger, queueName });
+        const seen = recorder();
+        consumer.start(seen.handler);
+        try {
+          const before = anEvent();
+          const deliveredBefore = seen.handled(before.recommendation_id);
+          await publisher.publish(before);
+          await deliveredBefore;
+
+          await redis.stop();
+          const startedAt = Date.now();
+          const error = await publisher.publish(anEvent()).then(() => undefined, (err: unknown) => err);
+          expect(error, 'publish while Redis is down').to.be.instanceOf(Error);
+          expect(Date.now() - startedAt).to.be.below(1500);
+          await publisher.ping().then(() => expect.fail('ping should reject'), () => undefined);
+
+          await redis.start();
+          const event = anEvent();
+          const delivered = seen.handled(event.recommendation_id);
+          await publisher.publish(event);
+          expect((await delivered).event).to.deep.equal(event);
+        } finally {
+          await redis.start();
+          await consumer.close();
+          await publisher.close();
+        }
+      });
+
+      it('rejects publish promptly when Redis was never reachable, and closes without hanging', async function () {
+        redis.skipUnlessRestartable(this);
+        await redis.stop();
+        try {
+          const offline = createRedisClient({ url: redis.url(), logger: silentLogger() });
+          clients.push(offline);
+          const queueName = uniqueName('recommendations');
+          const publisher = createBullmqPublisher({ client: offline, logger: silentLogger(), queueName, timeoutMs: 300 });
+
+          const startedAt = Date.now();
+          const error = await publisher.publish(anEvent()).then(() => undefined, (err: unknown) => err);
+          expect(error).to.be.instanceOf(Error);
+          expect(Date.now() - startedAt).to.be.within(250, 1500);
+          await publisher.close();
+        } finally {
+          await redis.start();
+        }
+      });
+    });
+  });
+});
+
+
+/** Resolves on the next 'ready'; connection errors on the way are expected, not failures. */
+async function ready(client: RedisClient): Promise<void> {
+  if (!client.isReady) await new Promise((resolve) => client.once('ready', resolve));
+}
