@@ -12,6 +12,7 @@ import { requireScope } from './auth.js';
 import { openapiDocument, openapiText, requestValidator } from './openapi.js';
 import { problemHandler, sendProblem } from './problem.js';
 import { requestId } from './request-id.js';
+import { SECURED_ROUTES } from './secured-routes.js';
 import { evaluateRoute } from './routes/evaluate.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { reportRoutes } from './routes/reports.js';
@@ -45,15 +46,15 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapiDocument));
 
+  for (const route of SECURED_ROUTES) app[route.method](route.path, requireScope(deps.verifyToken, route.scope));
   app.use(requireJsonBody);
   app.use(express.json({ limit: BODY_LIMIT, strict: true, type: () => true }));
   app.use(requestValidator());
 
-  const scope = (s: string) => requireScope(deps.verifyToken, s);
-  app.use(evaluateRoute(scope('recommendations:write'), { ...deps, onCreated: deps.onRecommendationCreated }));
-  app.use(recommendationRoutes(scope('recommendations:read'), deps));
-  app.use(rulesRoutes(scope('rules:read'), deps.rulesStatus));
-  app.use(reportRoutes(scope('reports:read'), deps.store));
+  app.use(evaluateRoute({ ...deps, onCreated: deps.onRecommendationCreated }));
+  app.use(recommendationRoutes(deps));
+  app.use(rulesRoutes(deps.rulesStatus));
+  app.use(reportRoutes(deps.store));
 
   app.use((req, res) => sendProblem(res, { status: 404, detail: `no route for ${req.method} ${req.path}` }));
   app.use(problemHandler(deps.logger));

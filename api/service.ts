@@ -74,7 +74,7 @@ export async function startApiService(config: Config, logger: Logger, options: {
       consumer: adapters.consumer(),
       store: adapters.store,
       cache: adapters.cache,
-      channels: workerChannels(logger),
+      channels: workerChannels(config, logger),
       metrics,
       logger,
       onProcessed: (id) => events.emit('processed', id),

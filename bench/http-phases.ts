@@ -26,6 +26,8 @@ export interface HttpResults {
 }
 
 const WARM_IDS = 1000;
+/** The default invalidationWindowMs of both cache adapters. */
+const INVALIDATION_WINDOW_MS = 5000;
 
 /** The phases in order; each read phase uses what the earlier writes created. */
 export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise<HttpResults> {
@@ -40,7 +42,8 @@ export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise
   const scenarios: ScenarioResult[] = [];
 
   progress('warm-up (JIT, and recommendations for the read phases)');
-  await evaluate(target, patients, log, { duration: 2 }, 'warm-up');
+  const warmUp = await evaluate(target, patients, log, { duration: 2 }, 'warm-up');
+  if (log.ids.length === 0) throw new Error(`POST /evaluate created nothing during warm-up: ${warmUp.samples.join(' | ')}`);
   await ceiling(stack.ceilingUrl, connections, { duration: 1 });
   progress('ceiling');
   const ceilingResult = await ceiling(stack.ceilingUrl, connections, { duration });
@@ -64,8 +67,8 @@ export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise
 
   const ids = log.ids.slice(0, WARM_IDS);
   if (options.scenarios.has('recommendation')) {
-    progress(`waiting for the worker to settle ${ids.length} recommendations, then reading each once to fill the cache`);
-    await Promise.all(Array.from({ length: 20 }, (_, lane) => warm(target, ids.filter((_, i) => i % 20 === lane))));
+    progress(`filling the cache with ${ids.length} recommendations the worker has settled`);
+    await warmCache(target, ids);
     progress('GET /recommendation/{id}');
     scenarios.push(await readRecommendation(target, ids, { duration }));
   }
@@ -90,19 +93,34 @@ function mb(bytes: number): number {
   return Math.round(bytes / 104_857.6) / 10;
 }
 
-/** The API caches a recommendation only once the worker has notified; read each until then, which caches it. */
-async function warm(target: Target, ids: readonly string[], timeoutMs = 60_000): Promise<void> {
+/**
+ * The API caches a view only once the worker has notified, and the caches
+ * refuse a view for INVALIDATION_WINDOW_MS after the worker's invalidation
+ * (cache-lru.ts, cache-redis.ts): wait for both, then read each id once.
+ */
+async function warmCache(target: Target, ids: readonly string[]): Promise<void> {
+  const lanes = (work: (id: string) => Promise<unknown>) =>
+    Promise.all(Array.from({ length: 20 }, async (_, lane) => {
+      for (let i = lane; i < ids.length; i += 20) await work(ids[i] as string);
+    }));
+  await lanes((id) => waitSettled(target, id));
+  await new Promise((resolve) => setTimeout(resolve, INVALIDATION_WINDOW_MS + 1000));
+  await lanes((id) => getRecommendation(target, id));
+}
+
+async function waitSettled(target: Target, id: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (const id of ids) {
-    for (;;) {
-      const res = await fetch(`${target.url}/recommendation/${id}`, { headers: { authorization: `Bearer ${target.token}` } });
-      const body = (await res.json()) as { notifications?: Array<{ channel: string }> };
-      if (!res.ok) throw new Error(`GET /recommendation/${id}: ${res.status} ${JSON.stringify(body)}`);
-      if (body.notifications?.some((n) => n.channel === 'email')) break;
-      if (Date.now() > deadline) throw new Error(`the worker did not process ${id} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  while (!(await getRecommendation(target, id)).notifications?.some((n) => n.channel === 'email')) {
+    if (Date.now() > deadline) throw new Error(`the worker did not process ${id} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+async function getRecommendation(target: Target, id: string): Promise<{ notifications?: Array<{ channel: string }> }> {
+  const res = await fetch(`${target.url}/recommendation/${id}`, { headers: { authorization: `Bearer ${target.token}` } });
+  const body = (await res.json()) as { notifications?: Array<{ channel: string }> };
+  if (!res.ok) throw new Error(`GET /recommendation/${id}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
 }
 
 /** Copies the highest version in RULES_DIR as the next patch version after `delayMs`, as an operator would. */

@@ -1,29 +1,41 @@
 // Top self-time functions of a V8 .cpuprofile (from `npm run bench -- --cpu-prof <dir>`).
-// Usage: npx tsx bench/profile-top.ts <file.cpuprofile> [count]
+// Usage: npx tsx bench/profile-top.ts <file.cpuprofile> [count] [--last <s>] [--callers <function>]
+//   --last <s>           only the final s seconds (the load, not the start-up)
+//   --callers <function> also the call chains that spend self time in <function>
 // Lines are those of the code V8 ran: for .ts files that is tsx's output, so
 // treat them as close to, not exactly, the source line.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../core/paths.js';
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  endTime: number;
 }
 
-const [file, countArg] = process.argv.slice(2);
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { last: { type: 'string' }, callers: { type: 'string' } } });
+const [file, countArg] = positionals;
 if (file === undefined) {
-  process.stderr.write('usage: tsx bench/profile-top.ts <file.cpuprofile> [count]\n');
+  process.stderr.write('usage: tsx bench/profile-top.ts <file.cpuprofile> [count] [--last <s>] [--callers <function>]\n');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+// Sample times: timeDeltas are microseconds since the previous sample; count back from the end.
+const since = values.last === undefined ? -Infinity : profile.endTime - Number(values.last) * 1e6;
+let at = profile.endTime - profile.timeDeltas.reduce((sum, d) => sum + d, 0);
+const chains = new Map<string, number>();
 
 const selfMicros = new Map<string, number>();
 const byPlace = new Map<string, number>();
@@ -31,7 +43,12 @@ let total = 0;
 profile.samples.forEach((id, i) => {
   const node = byId.get(id);
   const micros = profile.timeDeltas[i] ?? 0;
-  if (node === undefined || node.callFrame.functionName === '(idle)') return;
+  at += micros;
+  if (at < since || node === undefined || node.callFrame.functionName === '(idle)') return;
+  if (node.callFrame.functionName === values.callers) {
+    const chain = callChain(id, 6);
+    chains.set(chain, (chains.get(chain) ?? 0) + micros);
+  }
   total += micros;
   const { functionName, url, lineNumber } = node.callFrame;
   const where = place(url);
@@ -50,6 +67,16 @@ const show = (title: string, entries: Map<string, number>, n: number) => {
 };
 show('self time by function', selfMicros, count);
 show('self time by package or file', byPlace, count);
+if (values.callers !== undefined) show(`call chains into ${values.callers}`, chains, 8);
+
+function callChain(id: number, depth: number): string {
+  const frames: string[] = [];
+  for (let current = parentOf.get(id); current !== undefined && frames.length < depth; current = parentOf.get(current)) {
+    const frame = byId.get(current)?.callFrame;
+    if (frame) frames.push(`${frame.functionName || '(anonymous)'} ${place(frame.url)}:${frame.lineNumber + 1}`);
+  }
+  return `\n          <- ${frames.join('\n          <- ')}`;
+}
 
 /** Project files relative to the root, node internals as they are. */
 function place(url: string): string {

@@ -43,8 +43,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
-    const base: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, RULES_DIR: rulesDir, JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn' };
+    const base: NodeJS.ProcessEnv = { ...process.env };
     for (const name of SCRUBBED) delete base[name];
+    Object.assign(base, { DATA_DIR: dataDir, RULES_DIR: rulesDir, JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn' });
     if (options.redis) {
       const dir = path.join(root, 'redis');
       mkdirSync(dir);

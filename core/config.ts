@@ -16,6 +16,10 @@ export interface Config {
   redisUrl?: string;
   logLevel: LogLevel;
   workerConcurrency: number;
+  /** How long a worker owns a job; a crashed worker's job is retried after this. */
+  workerLockDurationMs: number;
+  /** Latency of the simulated patient notification. */
+  notifyDelayMs: number;
   cacheTtlSeconds: number;
 }
 
@@ -62,6 +66,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): ConfigWithoutSecret {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 4, 1, 256),
+    workerLockDurationMs: integer(env, 'WORKER_LOCK_DURATION_MS', 30_000, 1000, 600_000),
+    notifyDelayMs: integer(env, 'NOTIFY_DELAY_MS', 0, 0, 60_000),
     cacheTtlSeconds: integer(env, 'CACHE_TTL_SECONDS', 300, 1, 86_400),
   };
 }

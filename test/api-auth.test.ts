@@ -147,6 +147,24 @@ describe('Authentication and scopes (HS256 service)', () => {
     expectMatchesSpec(res, '/rules', 'get');
   });
 
+  describe('authentication comes before input validation', () => {
+    it('returns 401, not 400, for a request without a token whose body is also invalid', async () => {
+      const res = await svc.http.post('/evaluate').send({ patient_id: uniquePatientId(), age: 'seventy' });
+      expectUnauthorized(res);
+    });
+
+    it('returns 401, not 415, for a request without a token and a non-JSON body', async () => {
+      const res = await svc.http.post('/evaluate').set('Content-Type', 'text/plain').send('age=70');
+      expectUnauthorized(res);
+    });
+
+    it('returns 401, not 400, for a read without a token and an invalid query', async () => {
+      const res = await svc.http.get('/reports/summary?from=not-a-date');
+      expect(res.status, res.text).to.equal(401);
+      expect(res.headers['www-authenticate']).to.match(/^Bearer\b/);
+    });
+  });
+
   describe('scopes', () => {
     interface Endpoint {
       name: string;

@@ -49,6 +49,8 @@ describe('loadConfig', () => {
       redisUrl: undefined,
       logLevel: 'info',
       workerConcurrency: 4,
+      workerLockDurationMs: 30_000,
+      notifyDelayMs: 0,
       cacheTtlSeconds: 300,
     });
   });
@@ -75,6 +77,8 @@ describe('loadConfig', () => {
         REDIS_URL: 'redis://redis:6379',
         LOG_LEVEL: 'debug',
         WORKER_CONCURRENCY: '8',
+        WORKER_LOCK_DURATION_MS: '5000',
+        NOTIFY_DELAY_MS: '25',
         CACHE_TTL_SECONDS: '60',
       },
       '/srv/app',
@@ -89,6 +93,8 @@ describe('loadConfig', () => {
       redisUrl: 'redis://redis:6379',
       logLevel: 'debug',
       workerConcurrency: 8,
+      workerLockDurationMs: 5000,
+      notifyDelayMs: 25,
       cacheTtlSeconds: 60,
     });
   });
@@ -130,6 +136,8 @@ describe('loadConfig', () => {
     { name: 'LOG_LEVEL that winston does not know', env: { LOG_LEVEL: 'bogus' }, variable: 'LOG_LEVEL' },
     { name: 'WORKER_CONCURRENCY 0', env: { WORKER_CONCURRENCY: '0' }, variable: 'WORKER_CONCURRENCY' },
     { name: 'WORKER_CONCURRENCY that is not a number', env: { WORKER_CONCURRENCY: 'many' }, variable: 'WORKER_CONCURRENCY' },
+    { name: 'WORKER_LOCK_DURATION_MS under a second', env: { WORKER_LOCK_DURATION_MS: '999' }, variable: 'WORKER_LOCK_DURATION_MS' },
+    { name: 'NOTIFY_DELAY_MS that is not a number', env: { NOTIFY_DELAY_MS: 'soon' }, variable: 'NOTIFY_DELAY_MS' },
     { name: 'CACHE_TTL_SECONDS 0', env: { CACHE_TTL_SECONDS: '0' }, variable: 'CACHE_TTL_SECONDS' },
   ];
 

@@ -12,10 +12,11 @@ export interface NotificationChannel {
  * Simulated e-mail: logs that a message went out, without the patient's data
  * (the audit record is where that belongs).
  */
-export function simulatedEmail(logger: Logger): NotificationChannel {
+export function simulatedEmail(logger: Logger, delayMs = 0): NotificationChannel {
   return {
     channel: 'email',
     async deliver(event) {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       logger.info({ recommendation_id: event.recommendation_id, channel: 'email' }, 'patient notified (simulated)');
     },
   };

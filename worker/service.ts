@@ -15,8 +15,8 @@ export interface WorkerService {
   stop(): Promise<void>;
 }
 
-export function workerChannels(logger: Logger): NotificationChannel[] {
-  return [simulatedEmail(logger)];
+export function workerChannels(config: Config, logger: Logger): NotificationChannel[] {
+  return [simulatedEmail(logger, config.notifyDelayMs)];
 }
 
 /** The standalone worker: needs REDIS_URL, since the in-process queue cannot reach another process. */
@@ -35,7 +35,7 @@ export async function startWorkerService(config: Config, logger: Logger): Promis
   app.disable('x-powered-by');
   app.use(opsRoutes(health, metrics));
   const server = await listen(app, config.port);
-  startWorker({ consumer, store: adapters.store, cache: adapters.cache, channels: workerChannels(logger), metrics, logger });
+  startWorker({ consumer, store: adapters.store, cache: adapters.cache, channels: workerChannels(config, logger), metrics, logger });
   logger.info({ port: server.port, concurrency: config.workerConcurrency }, 'worker started');
   return {
     port: server.port,

@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { evaluatePatient, type EvaluateDeps } from '../../core/evaluate.js';
 import type { PatientInput } from '../../core/recommendation.js';
 import { runWithContext, currentContext } from '../../core/request-context.js';
@@ -13,9 +13,9 @@ export interface EvaluateRouteDeps extends EvaluateDeps {
   onCreated: () => void;
 }
 
-export function evaluateRoute(auth: RequestHandler, deps: EvaluateRouteDeps): Router {
+export function evaluateRoute(deps: EvaluateRouteDeps): Router {
   const router = Router();
-  router.post('/evaluate', auth, async (req, res) => {
+  router.post('/evaluate', async (req, res) => {
     const key = req.get('idempotency-key');
     const idempotency = key === undefined ? undefined : { subject: principalOf(res.locals).subject, key };
     const result = await evaluatePatient(deps, req.body as PatientInput, idempotency);
