@@ -3,9 +3,9 @@ import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 
 /**
- * The one Redis client library (node-redis) for both the cache and the queue
- * (BullMQ takes the same client). A shared client is created once per
- * process by the composition root and closed by it last.
+ * The one Redis client library (node-redis) for both the cache and the queue.
+ * The composition root creates one client per process and closes it last; the
+ * cache uses it directly, the BullMQ adapters use duplicates (same options).
  */
 export type RedisClient = RedisClientType;
 

@@ -43,7 +43,7 @@ export async function openAdapters(config: Config, logger: Logger, service: stri
     cache,
     publisher,
     inProcessQueue: memory !== undefined,
-    consumer: () => (consumer ??= memory ?? createBullmqConsumer({ client: redis as RedisClient, logger, concurrency: config.workerConcurrency })),
+    consumer: () => (consumer ??= memory ?? createBullmqConsumer({ client: redis as RedisClient, logger, concurrency: config.workerConcurrency, lockDurationMs: config.workerLockDurationMs })),
     async close() {
       // Consumers drain first, then what they write to, then the connections.
       // The in-process queue is one object for both ends: close it once.

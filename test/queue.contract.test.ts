@@ -268,13 +268,9 @@ describe('queue contract', function () {
           await publisher.ping().then(() => expect.fail('ping should reject'), () => undefined);
 
           await redis.start();
-          const T0 = Date.now();
           const event = anEvent();
           const delivered = seen.handled(event.recommendation_id);
           await publisher.publish(event);
-          console.log('published after', Date.now() - T0);
-          await delivered;
-          console.log('delivered after', Date.now() - T0);
           expect((await delivered).event).to.deep.equal(event);
         } finally {
           await redis.start();

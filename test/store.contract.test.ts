@@ -431,7 +431,7 @@ if (mongoUri) {
 } else {
   describe('MongoDB store contract', () => {
     process.stderr.write(
-      '\nMongoDB store contract suite skipped: set MONGODB_URI (e.g. docker compose up -d mongo) to run it\n',
+      '\nMongoDB store contract suite skipped: set MONGODB_URI to a replica set, or run docker compose --profile test run --rm test\n',
     );
     it.skip('runs the store contract against MongoDB');
   });

@@ -6,8 +6,8 @@ import { JOB_NAME, QUEUE_NAME, type EventConsumer, type EventPublisher } from '.
 import type { FailedListener, QueueInspector } from './queue-memory.js';
 
 /**
- * BullMQ on the shared node-redis client (see redis-client.ts). The client is
- * owned by the caller; BullMQ duplicates it for the worker's own connections.
+ * BullMQ over node-redis (see redis-client.ts). The caller's client is only a
+ * template: publisher and worker open duplicates of it, which they close.
  */
 export interface BullmqOptions {
   client: RedisClient;
@@ -87,6 +87,8 @@ export function createBullmqPublisher(options: BullmqPublisherOptions): BullmqPu
 
 export interface BullmqConsumerOptions extends BullmqOptions {
   concurrency?: number;
+  /** How long a worker owns a job; a crashed worker's job is retried after this. */
+  lockDurationMs?: number;
   /** Called once an event has used up its attempts (metrics, tests). */
   onFailed?: FailedListener;
 }
@@ -112,6 +114,11 @@ export function createBullmqConsumer(options: BullmqConsumerOptions): EventConsu
           connection,
           ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
           concurrency: options.concurrency ?? 1,
+          ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
+          // The version check is a command inside BullMQ's connection setup; if Redis drops
+          // during it, the worker stays broken for good. Without it, blocking reads round up
+          // to whole seconds, which only matters for sub-second retry backoffs.
+          skipVersionCheck: true,
         },
       );
       const warn = oncePer(10_000, (err: Error) => logger.warn({ err }, 'bullmq worker error'));

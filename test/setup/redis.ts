@@ -34,7 +34,7 @@ export function useRedis(): RedisHandle {
       if (process.env.REQUIRE_REDIS === '1') throw new Error('REQUIRE_REDIS=1, but redis-server is not installed and REDIS_URL is not set');
       if (!skipAnnounced) {
         skipAnnounced = true;
-        console.warn(`\n*** ${SKIP_LINE} ***\n`); // eslint-disable-line no-console -- the one skip line
+        console.warn(`\n*** ${SKIP_LINE} ***\n`);
       }
       this.skip();
     }
