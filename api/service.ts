@@ -49,7 +49,12 @@ export async function startApiService(config: Config, logger: Logger, options: {
     await adapters.close();
     throw err;
   }
-  const relay = createOutboxRelay({ store: adapters.store, publisher: adapters.publisher, logger });
+  const relay = createOutboxRelay({
+    store: adapters.store,
+    publisher: adapters.publisher,
+    logger,
+    confirmedBy: adapters.inProcessQueue ? 'consumer' : 'broker',
+  });
   const health: HealthCheck[] = [
     { name: 'store', critical: true, check: () => adapters.store.ping() },
     { name: 'rules', critical: true, check: async () => void (rules.current() ?? Promise.reject(new Error('no valid ruleset'))) },
@@ -77,7 +82,14 @@ export async function startApiService(config: Config, logger: Logger, options: {
       channels: workerChannels(config, logger),
       metrics,
       logger,
-      onProcessed: (id) => events.emit('processed', id),
+      onProcessed: (id) => {
+        // The in-process queue is memory only: the event counts as delivered once processed.
+        const confirm = adapters.inProcessQueue ? adapters.store.markEventPublished(id) : Promise.resolve();
+        confirm.then(
+          () => events.emit('processed', id),
+          (err: unknown) => logger.error({ err, recommendation_id: id }, 'could not confirm a processed event; it will be processed again'),
+        );
+      },
     });
   }
   relay.start();

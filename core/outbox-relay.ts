@@ -15,6 +15,13 @@ export interface OutboxRelayOptions {
   /** Pause between passes; also how soon publishing resumes after a broker outage. */
   intervalMs?: number;
   batchSize?: number;
+  /**
+   * Who confirms an event. 'broker' (BullMQ): accepted by Redis is durable, so
+   * the relay marks it published. 'consumer' (the in-process queue): memory is
+   * not durable, so the event stays pending until the worker has processed it
+   * (and marks it then); after a crash, the next start republishes it.
+   */
+  confirmedBy?: 'broker' | 'consumer';
 }
 
 export interface OutboxRelay {
@@ -31,7 +38,7 @@ export interface OutboxRelay {
 }
 
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { store, publisher, logger, intervalMs = 1000, batchSize = 100 } = options;
+  const { store, publisher, logger, intervalMs = 1000, batchSize = 100, confirmedBy = 'broker' } = options;
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
@@ -52,10 +59,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           await store.markEventPublishFailed(recommendationId);
           return;
         }
-        await store.markEventPublished(recommendationId);
+        if (confirmedBy === 'broker') await store.markEventPublished(recommendationId);
         logger.debug({ recommendation_id: recommendationId }, 'event published');
       }
-      if (batch.length < batchSize) return;
+      // Unconfirmed events stay pending: re-reading them would only loop. The
+      // queue drops the republish of an event it already holds.
+      if (batch.length < batchSize || confirmedBy === 'consumer') return;
     }
   }
 

@@ -35,7 +35,17 @@ export async function openAdapters(config: Config, logger: Logger, service: stri
   const cache = redis
     ? createRedisCache({ client: redis, logger, ttlSeconds: config.cacheTtlSeconds })
     : createLruCache({ ttlSeconds: config.cacheTtlSeconds });
-  const memory = redis ? undefined : createMemoryQueue({ logger, concurrency: config.workerConcurrency });
+  const memory = redis
+    ? undefined
+    : createMemoryQueue({
+        logger,
+        concurrency: config.workerConcurrency,
+        // In-process events are confirmed by the worker (see the relay's confirmedBy); one
+        // that used up its attempts is settled too, as BullMQ's failed set would hold it.
+        onFailed: (event) => {
+          store.markEventPublished(event.recommendation_id).catch((err: unknown) => logger.error({ err }, 'could not settle a failed event'));
+        },
+      });
   const publisher = memory ?? createBullmqPublisher({ client: redis as RedisClient, logger });
   let consumer: EventConsumer | undefined;
   return {
