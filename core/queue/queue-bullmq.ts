@@ -87,7 +87,10 @@ export function createBullmqPublisher(options: BullmqPublisherOptions): BullmqPu
 
 export interface BullmqConsumerOptions extends BullmqOptions {
   concurrency?: number;
-  /** How long a worker owns a job; a crashed worker's job is retried after this. */
+  /**
+   * How long a worker owns a job; a crashed worker's job is retried after this.
+   * The stalled check runs as often, or recovery would wait for BullMQ's 30 s default.
+   */
   lockDurationMs?: number;
   /** Called once an event has used up its attempts (metrics, tests). */
   onFailed?: FailedListener;
@@ -114,7 +117,9 @@ export function createBullmqConsumer(options: BullmqConsumerOptions): EventConsu
           connection,
           ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
           concurrency: options.concurrency ?? 1,
-          ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
+          ...(options.lockDurationMs !== undefined
+            ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs }
+            : {}),
           // The version check is a command inside BullMQ's connection setup; if Redis drops
           // during it, the worker stays broken for good. Without it, blocking reads round up
           // to whole seconds, which only matters for sub-second retry backoffs.
