@@ -2,8 +2,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../logger.js';
 import type { RecommendationEvent } from '../recommendation.js';
 import { boundedCommand, closeRedisClient, type RedisClient } from '../redis-client.js';
-import { JOB_NAME, QUEUE_NAME, type EventConsumer, type EventPublisher } from './queue.js';
-import type { FailedListener, QueueInspector } from './queue-memory.js';
+import { JOB_NAME, QUEUE_NAME, type EventConsumer, type EventPublisher, type FailedListener, type QueueInspector } from './queue.js';
 
 /**
  * BullMQ over node-redis (see redis-client.ts). The caller's client is only a

@@ -1,24 +1,7 @@
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RecommendationEvent } from '../recommendation.js';
-import type { EventConsumer, EventHandler, EventPublisher, QueueDepth } from './queue.js';
-
-/** An event that used up its attempts; kept for operators to inspect. */
-export interface FailedEvent {
-  event: RecommendationEvent;
-  error: string;
-  attempts: number;
-  failedAt: string;
-}
-
-export type FailedListener = (event: RecommendationEvent, error: unknown) => void;
-
-/** What metrics and operators read from either queue adapter. */
-export interface QueueInspector {
-  queueDepth(): Promise<QueueDepth>;
-  /** Most recent first. */
-  failedJobs(limit?: number): Promise<FailedEvent[]>;
-}
+import type { EventConsumer, EventHandler, EventPublisher, FailedEvent, FailedListener, QueueInspector } from './queue.js';
 
 export interface MemoryQueueOptions {
   logger: Logger;

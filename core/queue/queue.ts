@@ -39,3 +39,20 @@ export interface QueueDepth {
   active: number;
   failed: number;
 }
+
+/** An event that used up its attempts; kept for operators to inspect. */
+export interface FailedEvent {
+  event: RecommendationEvent;
+  error: string;
+  attempts: number;
+  failedAt: string;
+}
+
+export type FailedListener = (event: RecommendationEvent, error: unknown) => void;
+
+/** What metrics and operators read from either queue adapter. */
+export interface QueueInspector {
+  queueDepth(): Promise<QueueDepth>;
+  /** Most recent first. */
+  failedJobs(limit?: number): Promise<FailedEvent[]>;
+}

@@ -3,6 +3,8 @@
  * once rules/schema/ruleset.schema.json has accepted a file.
  */
 
+import type { PatientInput } from '../recommendation.js';
+
 export type FactType = 'number' | 'boolean' | 'string';
 
 export type Scalar = number | boolean | string;
@@ -55,15 +57,7 @@ export interface ObservationDeclaration {
 }
 
 /** A patient input as POST /evaluate takes it, minus `patient_id`. */
-export interface TestPatient {
-  age: number;
-  bmi?: number;
-  height_cm?: number;
-  weight_kg?: number;
-  chronic_pain?: boolean;
-  recent_surgery?: boolean;
-  observations?: Record<string, Scalar>;
-}
+export type TestPatient = Omit<PatientInput, 'patient_id'>;
 
 export interface RulesetTest {
   name: string;
