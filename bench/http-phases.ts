@@ -1,10 +1,8 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import semver from 'semver';
 import { signToken } from '../core/auth/sign-token.js';
+import { reloadOutcome, stageReload } from './hot-reload.js';
 import { ceiling, evaluate, EvaluateLog, mixed, patientHistory, readRecommendation, type ScenarioResult, type Target } from './load.js';
 import { patientSource } from './patients.js';
-import { rssBytes } from './processes.js';
+import { sampleRss } from './processes.js';
 import type { HotReloadResult, MemoryResult } from './report.js';
 import type { Stack } from './stack.js';
 
@@ -51,18 +49,10 @@ export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise
   let hotReload: HotReloadResult | undefined;
   if (options.scenarios.has('evaluate')) {
     progress('POST /evaluate (a new ruleset version is copied into RULES_DIR a third of the way in)');
-    const reload = await stageReload(stack.rulesDir, (duration * 1000) / 3);
+    const staged = await stageReload(stack.rulesDir, (duration * 1000) / 3);
     const result = await evaluate(target, patients, log, { duration });
     scenarios.push(result);
-    const copiedAt = await reload.copiedAt;
-    const seen = log.versions.get(reload.newVersion);
-    hotReload = {
-      newVersion: reload.newVersion,
-      failedRequests: result.errors + result.non2xx,
-      responsesWithNewVersion: seen?.count ?? 0,
-      firstStampedAfterMs: seen ? seen.firstAt - copiedAt : null,
-      lastVersion: log.lastVersion ?? null,
-    };
+    hotReload = await reloadOutcome(staged, result, log);
   }
 
   const ids = log.ids.slice(0, WARM_IDS);
@@ -79,11 +69,27 @@ export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise
 
   let memory: MemoryResult | undefined;
   if (options.scenarios.has('memory')) {
-    progress(`memory phase: ${options.memoryRequests} mixed requests`);
-    const before = rssBytes(stack.api.pid);
-    scenarios.push(await mixed(target, patients, ids, log, { amount: options.memoryRequests }));
-    const after = rssBytes(stack.api.pid);
-    memory = { requests: options.memoryRequests, rssBeforeMb: mb(before), rssAfterMb: mb(after), growthPct: ((after - before) / before) * 100 };
+    // Warm up on this very mix first: the earlier phases never shaped the heap for it.
+    const warmUpRequests = Math.min(10_000, Math.ceil(options.memoryRequests / 10));
+    progress(`memory phase: ${warmUpRequests} mixed requests to warm up, then ${options.memoryRequests} measured`);
+    await mixed(target, patients, ids, log, { amount: warmUpRequests });
+    const rss = sampleRss(stack.api.pid);
+    const warm = Date.now();
+    scenarios.push(await mixed(target, patients, ids, log, { amount: options.memoryRequests }).finally(() => rss.stop()));
+    const end = Date.now();
+    // GC timing makes RSS spike by up to a third for seconds at a time, so a single reading
+    // decides nothing: compare the medians of the first and the last 15% of the measured requests.
+    const window = (end - warm) * 0.15;
+    const before = rss.medianBetween(warm, warm + window);
+    const after = rss.medianBetween(end - window, end);
+    memory = {
+      requests: options.memoryRequests,
+      windowSec: Math.round(window / 100) / 10,
+      rssBeforeMb: mb(before),
+      rssAfterMb: mb(after),
+      rssPeakMb: mb(rss.maxBetween(warm, end)),
+      growthPct: ((after - before) / before) * 100,
+    };
   }
   if (stack.api.exited()) throw new Error(`the API process died during the benchmark:\n${stack.api.output()}`);
   return { ceiling: ceilingResult, scenarios, memory, hotReload };
@@ -121,21 +127,4 @@ async function getRecommendation(target: Target, id: string): Promise<{ notifica
   const body = (await res.json()) as { notifications?: Array<{ channel: string }> };
   if (!res.ok) throw new Error(`GET /recommendation/${id}: ${res.status} ${JSON.stringify(body)}`);
   return body;
-}
-
-/** Copies the highest version in RULES_DIR as the next patch version after `delayMs`, as an operator would. */
-async function stageReload(rulesDir: string, delayMs: number): Promise<{ newVersion: string; copiedAt: Promise<number> }> {
-  const files = (await readdir(rulesDir, { withFileTypes: true })).filter((f) => f.isFile() && f.name.endsWith('.json'));
-  const rulesets = await Promise.all(files.map(async (f) => JSON.parse(await readFile(path.join(rulesDir, f.name), 'utf8')) as { version: string; description?: string }));
-  const latest = rulesets.filter((r) => semver.valid(r.version)).sort((a, b) => semver.rcompare(a.version, b.version))[0];
-  if (!latest) throw new Error(`no valid ruleset version in ${rulesDir}`);
-  const newVersion = semver.inc(latest.version, 'patch') as string;
-  const next = { ...latest, version: newVersion, description: `${latest.description ?? ''} (hot reload staged by npm run bench)`.trim() };
-  const copiedAt = new Promise<number>((resolve, reject) => {
-    setTimeout(() => {
-      const at = Date.now();
-      writeFile(path.join(rulesDir, `${newVersion}.json`), JSON.stringify(next, null, 2)).then(() => resolve(at), reject);
-    }, delayMs);
-  });
-  return { newVersion, copiedAt };
 }

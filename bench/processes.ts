@@ -85,6 +85,38 @@ export function rssBytes(pid: number): number {
   return Number(kb) * 1024;
 }
 
+export interface RssSampler {
+  /** Median RSS sampled in [from, to] (ms since the epoch): unmoved by the short spikes GC timing causes. */
+  medianBetween(from: number, to: number): number;
+  maxBetween(from: number, to: number): number;
+  stop(): void;
+}
+
+export function sampleRss(pid: number, intervalMs = 250): RssSampler {
+  const samples: Array<{ at: number; bytes: number }> = [];
+  const take = () => {
+    try {
+      samples.push({ at: Date.now(), bytes: rssBytes(pid) });
+    } catch {
+      // The process is gone; the caller finds out from Child.exited().
+    }
+  };
+  take();
+  const timer = setInterval(take, intervalMs);
+  const between = (from: number, to: number) => samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.bytes);
+  return {
+    medianBetween(from, to) {
+      const sorted = between(from, to).sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)] ?? 0;
+    },
+    maxBetween: (from, to) => Math.max(0, ...between(from, to)),
+    stop() {
+      clearInterval(timer);
+      take();
+    },
+  };
+}
+
 /** A private redis-server on a free port (the approach of test/setup/redis.ts), ready once it answers PING. */
 export async function startRedis(dir: string): Promise<{ child: Child; url: string }> {
   const port = await freePort();

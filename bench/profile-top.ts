@@ -2,8 +2,8 @@
 // Usage: npx tsx bench/profile-top.ts <file.cpuprofile> [count] [--last <s>] [--callers <function>]
 //   --last <s>           only the final s seconds (the load, not the start-up)
 //   --callers <function> also the call chains that spend self time in <function>
-// Lines are those of the code V8 ran: for .ts files that is tsx's output, so
-// treat them as close to, not exactly, the source line.
+// Lines are those of the code V8 ran. tsx compiles each .ts file to one line,
+// so for .ts files find the function by name (and --callers for anonymous ones).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';

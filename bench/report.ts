@@ -4,8 +4,12 @@ import type { RulesBenchResult } from './rules-bench.js';
 
 export interface MemoryResult {
   requests: number;
+  /** Before and after are the median RSS (sampled every 250 ms) over this many seconds at the start and at the end of the phase. */
+  windowSec: number;
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** Highest RSS sampled during the measured requests. */
+  rssPeakMb: number;
   growthPct: number;
 }
 
@@ -88,7 +92,10 @@ export function printReport(report: BenchReport, out: (line: string) => void): v
   for (const s of report.scenarios) for (const sample of s.samples) out(`  ${s.name}: ${sample}`);
 
   const { memory, hotReload, rules } = report;
-  if (memory) out(`memory: API RSS ${memory.rssBeforeMb} -> ${memory.rssAfterMb} MB (${memory.growthPct.toFixed(1)}%) over ${memory.requests} requests`);
+  if (memory) {
+    const how = `median of the first vs the last ${memory.windowSec} s`;
+    out(`memory: API RSS ${memory.rssBeforeMb} -> ${memory.rssAfterMb} MB (${memory.growthPct.toFixed(1)}%) over ${memory.requests} requests (${how}); peak ${memory.rssPeakMb} MB`);
+  }
   if (hotReload) {
     const after = hotReload.firstStampedAfterMs === null ? 'never' : `${hotReload.firstStampedAfterMs} ms after the copy`;
     out(`hot reload: ${hotReload.newVersion} first stamped ${after}; ${hotReload.responsesWithNewVersion} responses with it; ${hotReload.failedRequests} failed requests`);

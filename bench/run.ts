@@ -68,8 +68,8 @@ function usage(code: number, problem?: string): never {
   process.exit(code);
 }
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const progress = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
 let stack: Stack | undefined;
 
@@ -112,13 +112,16 @@ async function main(): Promise<number> {
   return options.strict && report.budgets.some((b) => b.status === 'FAIL') ? 1 : 0;
 }
 
+let stopping: Promise<void> | undefined;
 async function shutdown(code: number): Promise<never> {
-  await stack?.stop().catch((err: unknown) => progress(`stopping the children failed: ${String(err)}`));
+  stopping ??= (stack?.stop() ?? Promise.resolve()).catch((err: unknown) => progress(`stopping the children failed: ${String(err)}`));
+  await stopping;
   process.exit(code);
 }
 
-process.once('SIGINT', () => void shutdown(130));
-process.once('SIGTERM', () => void shutdown(143));
+// `on`, not `once`: Ctrl-C reaches us twice (from the terminal, and relayed by tsx); both must stop cleanly.
+process.on('SIGINT', () => void shutdown(130));
+process.on('SIGTERM', () => void shutdown(143));
 main().then(shutdown, (err: unknown) => {
   progress(`benchmark broke: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   void shutdown(1);
