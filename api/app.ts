@@ -6,6 +6,7 @@ import type { HealthCheck } from '../core/health.js';
 import { opsRoutes } from '../core/http/ops-routes.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import type { RecommendationEvent } from '../core/recommendation.js';
 import type { Recommender } from '../core/rules/recommender.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { requireScope } from './auth.js';
@@ -24,7 +25,7 @@ export interface AppDeps {
   cache: RecommendationCache;
   recommender: Recommender;
   rulesStatus: () => unknown;
-  onRecommendationCreated: () => void;
+  onRecommendationCreated: (event: RecommendationEvent) => void;
   health: HealthCheck[];
   metrics: Metrics;
   logger: Logger;

@@ -66,7 +66,7 @@ export async function startApiService(config: Config, logger: Logger, options: {
     cache: adapters.cache,
     recommender: createRulesRecommender(rules),
     rulesStatus: () => rules.status(),
-    onRecommendationCreated: () => relay.kick(),
+    onRecommendationCreated: (event) => void relay.publishNew(event),
     health,
     metrics,
     logger,

@@ -54,13 +54,11 @@ export function createLogger(
 }
 
 function wrap(target: winston.Logger): Logger {
-  return {
-    error: (fields, message) => target.error(message, fields),
-    warn: (fields, message) => target.warn(message, fields),
-    info: (fields, message) => target.info(message, fields),
-    debug: (fields, message) => target.debug(message, fields),
-    child: (fields) => wrap(target.child(fields)),
+  // winston formats a line before its transport drops it by level: skip that work up front.
+  const at = (level: 'error' | 'warn' | 'info' | 'debug') => (fields: LogFields, message: string) => {
+    if (target.isLevelEnabled(level)) target.log(level, message, fields);
   };
+  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), child: (fields) => wrap(target.child(fields)) };
 }
 
 /** For tests and tools that must not print. */

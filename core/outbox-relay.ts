@@ -1,4 +1,5 @@
 import type { Logger } from './logger.js';
+import type { RecommendationEvent } from './recommendation.js';
 import type { EventPublisher } from './queue/queue.js';
 import type { RecommendationStore } from './store/store.js';
 
@@ -35,6 +36,11 @@ export interface OutboxRelay {
    * While the broker is known to be down, waits for the interval instead.
    */
   kick(): Promise<void>;
+  /**
+   * Publishes one just-stored event at once, without reading the outbox (the
+   * per-request path). A failure leaves it pending for the next pass; never rejects.
+   */
+  publishNew(event: RecommendationEvent): Promise<void>;
 }
 
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
@@ -45,22 +51,29 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let queued: Promise<void> | undefined;
   let brokerDownUntil = 0;
 
+  /** Publishes one event; false when the broker refused it (it stays pending). */
+  async function publishOne(event: RecommendationEvent): Promise<boolean> {
+    const id = event.recommendation_id;
+    try {
+      await publisher.publish(event);
+    } catch (err) {
+      brokerDownUntil = Date.now() + intervalMs;
+      logger.warn({ err, recommendation_id: id }, 'event publish failed, will retry');
+      await store.markEventPublishFailed(id);
+      return false;
+    }
+    if (confirmedBy === 'broker') await store.markEventPublished(id);
+    logger.debug({ recommendation_id: id }, 'event published');
+    return true;
+  }
+
   /** Publishes until the backlog is empty; stops at the first failure (the broker is down). */
   async function pass(): Promise<void> {
     for (;;) {
       const batch = await store.pendingEvents(batchSize);
-      for (const { recommendationId, event } of batch) {
+      for (const { event } of batch) {
         if (!running) return;
-        try {
-          await publisher.publish(event);
-        } catch (err) {
-          brokerDownUntil = Date.now() + intervalMs;
-          logger.warn({ err, recommendation_id: recommendationId }, 'event publish failed, will retry');
-          await store.markEventPublishFailed(recommendationId);
-          return;
-        }
-        if (confirmedBy === 'broker') await store.markEventPublished(recommendationId);
-        logger.debug({ recommendation_id: recommendationId }, 'event published');
+        if (!(await publishOne(event))) return;
       }
       // Unconfirmed events stay pending: re-reading them would only loop. The
       // queue drops the republish of an event it already holds.
@@ -102,6 +115,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     kick() {
       if (Date.now() < brokerDownUntil) return Promise.resolve();
       return runPass();
+    },
+    async publishNew(event) {
+      // While the broker is known to be down the interval's pass retries; a
+      // publish racing that pass is harmless (the queue dedupes on the id).
+      if (!running || Date.now() < brokerDownUntil) return;
+      await publishOne(event).catch((err: unknown) => logger.error({ err, recommendation_id: event.recommendation_id }, 'event publish failed'));
     },
   };
 }

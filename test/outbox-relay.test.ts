@@ -119,6 +119,53 @@ describe('outbox relay', () => {
       expect(await store.countPendingEvents()).to.equal(0);
     });
 
+    it('publishes a new event with publishNew() without waiting for a pass', async () => {
+      const { publisher, received } = memoryQueue();
+      relay = createOutboxRelay({ store, publisher, logger: capturingLogger().logger, intervalMs: 60_000 });
+      relay.start();
+      await relay.kick();
+
+      const [event] = await createPending(store, 1);
+      await relay.publishNew(event as RecommendationEvent);
+
+      await received.all([event as RecommendationEvent]);
+      expect(await store.countPendingEvents()).to.equal(0);
+    });
+
+    it('leaves an event pending until the consumer confirms it when confirmedBy is consumer', async () => {
+      const { publisher, received } = memoryQueue();
+      relay = createOutboxRelay({ store, publisher, logger: capturingLogger().logger, intervalMs: 60_000, confirmedBy: 'consumer' });
+      relay.start();
+      const [event] = await createPending(store, 1);
+      await relay.publishNew(event as RecommendationEvent);
+      await received.all([event as RecommendationEvent]);
+
+      expect(await store.countPendingEvents()).to.equal(1);
+      await relay.kick();
+      expect(received.counts.get((event as RecommendationEvent).recommendation_id), 'a republish is deduplicated').to.equal(1);
+    });
+
+    it('keeps an event pending when publishNew() meets a broker failure, for the next pass', async () => {
+      const { publisher: queue, received } = memoryQueue();
+      let refuse = true;
+      const flaky: EventPublisher = {
+        publish: (e) => (refuse ? Promise.reject(new Error('broker down')) : queue.publish(e)),
+        ping: () => queue.ping(),
+        close: () => Promise.resolve(),
+      };
+      relay = createOutboxRelay({ store, publisher: flaky, logger: capturingLogger().logger, intervalMs: 20 });
+      relay.start();
+      const [event] = await createPending(store, 1);
+
+      await relay.publishNew(event as RecommendationEvent);
+      expect(await store.countPendingEvents()).to.equal(1);
+      const [pending] = await store.pendingEvents(1);
+      expect(pending?.attempts).to.be.greaterThan(0);
+
+      refuse = false;
+      await received.all([event as RecommendationEvent]);
+    });
+
     it('coalesces concurrent kicks so that one pass runs at a time', async () => {
       const { publisher: queue } = memoryQueue();
       let release!: () => void;

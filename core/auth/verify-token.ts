@@ -1,3 +1,4 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { JwtConfig } from '../config.js';
 import { AppError } from '../errors.js';
@@ -16,8 +17,11 @@ export type TokenVerifier = (token: string) => Principal;
  * algorithm-confusion tokens fail), `exp` (required), `aud`, and `iss` when set.
  */
 export function createTokenVerifier(config: JwtConfig): TokenVerifier {
-  const key = config.publicKey ?? config.secret;
-  if (key === undefined) throw new Error('JWT verification needs a secret or a public key');
+  if (config.publicKey === undefined && config.secret === undefined) throw new Error('JWT verification needs a secret or a public key');
+  // A KeyObject made once: given a string, jsonwebtoken tries to parse it as a
+  // public key on every call before treating it as a secret (most of a request's CPU).
+  const key: KeyObject =
+    config.publicKey !== undefined ? createPublicKey(config.publicKey) : createSecretKey(Buffer.from(config.secret as string, 'utf8'));
   const options: jwt.VerifyOptions = {
     algorithms: [config.algorithm],
     audience: config.audience,
