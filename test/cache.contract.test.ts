@@ -51,15 +51,20 @@ function cacheContract(openCache: () => OpenCache): void {
     expect(await open().get(randomUUID())).to.equal(undefined);
   });
 
-  it('returns what was set, as a copy the caller may change', async () => {
+  it('returns what was set, and no caller can change the cached view', async () => {
     const cache = open();
     const recommendation = aRecommendation();
     await cache.set(recommendation);
+    recommendation.recommendation = 'changed after set';
 
     const first = await cache.get(recommendation.id);
-    expect(first).to.deep.equal(recommendation);
-    first?.notifications.push({ channel: 'email', status: 'sent', sent_at: new Date().toISOString() });
-    expect(await cache.get(recommendation.id)).to.deep.equal(recommendation);
+    expect(first?.recommendation).to.equal('Physical Therapy');
+    try {
+      first?.notifications.push({ channel: 'email', status: 'sent', sent_at: new Date().toISOString() });
+    } catch {
+      // A frozen view refuses the change: just as good.
+    }
+    expect((await cache.get(recommendation.id))?.notifications).to.deep.equal([]);
   });
 
   it('forgets a view once it is invalidated', async () => {

@@ -1,5 +1,6 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
 import type { JwtConfig } from '../config.js';
 import { AppError } from '../errors.js';
 
@@ -12,11 +13,13 @@ export interface Principal {
 
 export type TokenVerifier = (token: string) => Principal;
 
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 /**
  * Verifies signature (with the one configured algorithm, so `alg: none` and
  * algorithm-confusion tokens fail), `exp` (required), `aud`, and `iss` when set.
  */
-export function createTokenVerifier(config: JwtConfig): TokenVerifier {
+export function createTokenVerifier(config: JwtConfig, now: () => number = Date.now): TokenVerifier {
   if (config.publicKey === undefined && config.secret === undefined) throw new Error('JWT verification needs a secret or a public key');
   // A KeyObject made once: given a string, jsonwebtoken tries to parse it as a
   // public key on every call before treating it as a secret (most of a request's CPU).
@@ -27,21 +30,34 @@ export function createTokenVerifier(config: JwtConfig): TokenVerifier {
     audience: config.audience,
     ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
   };
+  // Clients reuse a token for its lifetime: a token proven once is remembered
+  // until its exp (nbf is checked by verify before it is remembered), which
+  // saves the signature check on every request. Only valid tokens are kept.
+  const verified = new LRUCache<string, { principal: Principal; expiresAtMs: number }>({ max: VERIFIED_TOKENS_KEPT });
   return (token) => {
+    const known = verified.get(token);
+    if (known !== undefined) {
+      if (now() < known.expiresAtMs) return known.principal;
+      verified.delete(token);
+    }
+    const { principal, exp } = verifyFully(token);
+    verified.set(token, { principal, expiresAtMs: exp * 1000 });
+    return principal;
+  };
+
+  function verifyFully(token: string): { principal: Principal; exp: number } {
     let payload: string | jwt.JwtPayload;
     try {
-      payload = jwt.verify(token, key, options);
+      payload = jwt.verify(token, key, { ...options, clockTimestamp: Math.floor(now() / 1000) });
     } catch (err) {
       throw new AppError('UNAUTHENTICATED', describe(err));
     }
     if (typeof payload === 'string') throw new AppError('UNAUTHENTICATED', 'token payload is not a JSON object');
     if (typeof payload.exp !== 'number') throw new AppError('UNAUTHENTICATED', 'token has no exp claim');
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
-    return {
-      subject: typeof payload.sub === 'string' ? payload.sub : '',
-      scopes: new Set(scope.split(' ').filter(Boolean)),
-    };
-  };
+    const principal = { subject: typeof payload.sub === 'string' ? payload.sub : '', scopes: new Set(scope.split(' ').filter(Boolean)) };
+    return { principal, exp: payload.exp };
+  }
 }
 
 /** A client-safe reason; never echoes the token. */

@@ -22,13 +22,12 @@ export function createLruCache(options: LruCacheOptions): RecommendationCache {
 
   return {
     async get(id) {
-      const view = views.get(id);
-      // Copies in and out: callers may mutate what they get without touching the cache.
-      return view === undefined ? undefined : structuredClone(view);
+      // Frozen when stored, so it is handed out as is: no copy per read.
+      return views.get(id);
     },
     async set(recommendation) {
       if (invalidated.has(recommendation.id)) return;
-      views.set(recommendation.id, structuredClone(recommendation));
+      views.set(recommendation.id, deepFreeze(structuredClone(recommendation)));
     },
     async invalidate(id) {
       views.delete(id);
@@ -39,4 +38,12 @@ export function createLruCache(options: LruCacheOptions): RecommendationCache {
       invalidated.clear();
     },
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }

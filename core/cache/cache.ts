@@ -6,7 +6,8 @@ import type { Recommendation } from '../recommendation.js';
  * error, so adapters swallow and log their own faults.
  */
 export interface RecommendationCache {
-  get(id: string): Promise<Recommendation | undefined>;
+  /** Read-only: the in-process adapter hands out its stored (frozen) view. */
+  get(id: string): Promise<Readonly<Recommendation> | undefined>;
   set(recommendation: Recommendation): Promise<void>;
   /** Called by the worker whenever it changes what a recommendation shows. */
   invalidate(id: string): Promise<void>;
