@@ -30,6 +30,9 @@ export function openSqliteStore(options: SqliteStoreOptions): RecommendationStor
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // Measured with npm run bench: fewer page reads and rarer checkpoints gave ~7% more POST /evaluate.
+  db.pragma('cache_size = -32000');
+  db.pragma('wal_autocheckpoint = 4000');
   migrate(db);
   return sqliteStore(db, prepareStatements(db));
 }
