@@ -11,7 +11,9 @@ export function reportRoutes(store: RecommendationStore): Router {
     if (from !== undefined && to !== undefined && from > to) {
       throw new AppError('VALIDATION', '`from` is after `to`', [{ path: '/query/from', message: `${from} is after ${to}` }]);
     }
-    res.json(await store.reportSummary(from, to));
+    const summary = await store.reportSummary(from, to);
+    // DESIGN shows from/to in every body: null means "unbounded".
+    res.json({ ...summary, from: from ?? null, to: to ?? null });
   });
   return router;
 }
