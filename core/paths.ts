@@ -18,3 +18,5 @@ function findProjectRoot(): string {
 
 export const PROJECT_ROOT = findProjectRoot();
 export const OPENAPI_PATH = path.join(PROJECT_ROOT, 'openapi.yaml');
+/** Ships beside the rule data so editors can use it through `$schema`. */
+export const RULESET_SCHEMA_PATH = path.join(PROJECT_ROOT, 'rules', 'schema', 'ruleset.schema.json');

@@ -1,18 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { RULESET_SCHEMA_PATH } from '../paths.js';
 import type { ProblemList } from './problem.js';
 import type { RulesetDefinition } from './ruleset-format.js';
 import { didYouMean } from './suggest.js';
 
-/** The schema ships beside the rule data so editors can use it through `$schema`. */
-export const SCHEMA_URL = new URL('../../rules/schema/ruleset.schema.json', import.meta.url);
 
 let compiled: ValidateFunction | undefined;
 
 /** Compiled on first use, then shared: compiling costs milliseconds, checking microseconds. */
 function validator(): ValidateFunction {
   if (compiled === undefined) {
-    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
+    const schema = JSON.parse(readFileSync(RULESET_SCHEMA_PATH, 'utf8')) as object;
     const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
     compiled = ajv.compile(schema);
   }
