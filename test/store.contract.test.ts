@@ -311,6 +311,21 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         expect((await store.recordNotification(rec.id, sms)).created).to.equal(true);
       });
 
+      it('lets a released channel be recorded again, leaving other channels alone', async () => {
+        const rec = recommendation();
+        await create(rec);
+        const email = { channel: 'email', status: 'sent' as const, sent_at: '2025-02-17T10:00:00.000Z' };
+        const sms = { ...email, channel: 'sms' };
+        await store.recordNotification(rec.id, email);
+        await store.recordNotification(rec.id, sms);
+
+        await store.releaseNotification(rec.id, 'email');
+
+        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([sms]);
+        const retry = { ...email, sent_at: '2025-02-17T10:05:00.000Z' };
+        expect(await store.recordNotification(rec.id, retry)).to.deep.equal({ notification: retry, created: true });
+      });
+
       it('creates exactly one notification when calls for a channel race', async () => {
         const rec = recommendation();
         await create(rec);

@@ -33,11 +33,18 @@ export async function processRecommendationEvent(deps: ProcessDeps, event: Recom
   });
 
   for (const channel of deps.channels) {
-    // The stored record is the guard: only the call that creates it delivers,
-    // so a patient is never told twice (at most once per channel).
+    // The stored record is the claim: only the call that creates it delivers,
+    // so a patient is never told twice. A failed delivery releases the claim;
+    // a crash mid-delivery keeps it (at most once, as DESIGN.md asks).
     const { notification, created } = await deps.store.recordNotification(id, { channel: channel.channel, status: 'sent', sent_at: now() });
     if (created) {
-      await channel.deliver(event, notification);
+      try {
+        await channel.deliver(event, notification);
+      } catch (err) {
+        // Not delivered: give the claim back so the queue's retry delivers.
+        await deps.store.releaseNotification(id, channel.channel);
+        throw err;
+      }
       await deps.cache.invalidate(id);
     }
   }

@@ -88,6 +88,7 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO notifications (recommendation_id, channel, status, sent_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (recommendation_id, channel) DO NOTHING`,
     ),
+    deleteNotification: db.prepare<[string, string], void>('DELETE FROM notifications WHERE recommendation_id = ? AND channel = ?'),
     selectNotification: db.prepare<[string, string], NotificationSqlRow>(
       `SELECT recommendation_id, channel, status, sent_at FROM notifications
        WHERE recommendation_id = ? AND channel = ?`,

@@ -139,6 +139,10 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
       };
     },
 
+    async releaseNotification(recommendationId, channel) {
+      await notifications.deleteOne({ recommendation_id: recommendationId, channel });
+    },
+
     async countInReport(recommendationId, date, codes) {
       const distinct = distinctCodes(codes);
       // Marker and counters in one transaction: a crash can neither count a

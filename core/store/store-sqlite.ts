@@ -147,6 +147,9 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
       return { notification: stored, created: false };
     },
 
+    async releaseNotification(recommendationId, channel) {
+      sql.deleteNotification.run(recommendationId, channel);
+    },
     async countInReport(recommendationId, date, codes) {
       return countOnce.immediate(recommendationId, date, codes);
     },

@@ -105,6 +105,12 @@ export interface RecommendationStore {
     notification: Notification,
   ): Promise<{ notification: Notification; created: boolean }>;
 
+  /**
+   * Gives a channel's claim back when its delivery failed, so the retry can
+   * deliver. (A crash between claim and delivery keeps the claim: at most once.)
+   */
+  releaseNotification(recommendationId: string, channel: string): Promise<void>;
+
   /** Worker task: counts a recommendation in the daily report once, ever. */
   countInReport(recommendationId: string, date: string, codes: string[]): Promise<boolean>;
   /** Dates are `YYYY-MM-DD`, inclusive. */

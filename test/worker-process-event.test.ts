@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { createLruCache } from '../core/cache/cache-lru.js';
+import { silentLogger } from '../core/logger.js';
+import { eventFor, type Recommendation, type RecommendationEvent } from '../core/recommendation.js';
+import { openSqliteStore } from '../core/store/store-sqlite.js';
+import type { RecommendationStore } from '../core/store/store.js';
+import type { NotificationChannel } from '../worker/notifier.js';
+import { processRecommendationEvent, type ProcessDeps } from '../worker/process-event.js';
+
+function aRecommendation(): Recommendation {
+  return {
+    id: randomUUID(),
+    patient_id: 77,
+    recommendation: 'Physical Therapy',
+    recommendations: [{ code: 'PHYSICAL_THERAPY', title: 'Physical Therapy', rule: 'elderly-chronic-pain', priority: 30, reasons: ['age 70 > 65'] }],
+    ruleset: { name: 'clinical-recommendations', version: '1.0.0', hash: `sha256:${'cd'.repeat(32)}` },
+    created_at: '2026-03-04T10:00:00.000Z',
+    notifications: [],
+  };
+}
+
+/** A channel that fails its first `failures` deliveries and counts the ones that went out. */
+function countingChannel(failures = 0): NotificationChannel & { delivered: string[] } {
+  let left = failures;
+  const delivered: string[] = [];
+  return {
+    channel: 'email',
+    delivered,
+    async deliver(event) {
+      if (left > 0) {
+        left -= 1;
+        throw new Error('mail server unavailable');
+      }
+      delivered.push(event.recommendation_id);
+    },
+  };
+}
+
+describe('worker: processing a recommendation event', () => {
+  let store: RecommendationStore;
+  beforeEach(() => {
+    store = openSqliteStore({ file: ':memory:' });
+  });
+  afterEach(() => store.close());
+
+  async function stored(): Promise<{ rec: Recommendation; event: RecommendationEvent }> {
+    const rec = aRecommendation();
+    await store.createRecommendation(rec, eventFor(rec));
+    return { rec, event: eventFor(rec) };
+  }
+
+  const deps = (channel: NotificationChannel): ProcessDeps => ({
+    store,
+    cache: createLruCache({ ttlSeconds: 60 }),
+    channels: [channel],
+    logger: silentLogger,
+  });
+
+  it('writes the audit, notifies once and counts once, however often the event arrives', async () => {
+    const { rec, event } = await stored();
+    const channel = countingChannel();
+
+    await processRecommendationEvent(deps(channel), event);
+    await processRecommendationEvent(deps(channel), event);
+    await processRecommendationEvent(deps(channel), event);
+
+    expect(channel.delivered).to.deep.equal([rec.id]);
+    expect((await store.getRecommendation(rec.id))?.notifications).to.have.length(1);
+    expect(await store.getAudit(rec.id)).to.include({ recommendationId: rec.id, patientId: 77, recommendation: 'Physical Therapy' });
+    expect(await store.reportSummary('2026-03-04', '2026-03-04')).to.include({ total: 1 });
+  });
+
+  it('gives a failed delivery back so the retry notifies the patient exactly once', async () => {
+    const { rec, event } = await stored();
+    const channel = countingChannel(1);
+
+    let firstError: unknown;
+    await processRecommendationEvent(deps(channel), event).catch((err: unknown) => (firstError = err));
+    expect(firstError).to.be.instanceOf(Error);
+    expect((await store.getRecommendation(rec.id))?.notifications, 'no claim left behind').to.deep.equal([]);
+
+    await processRecommendationEvent(deps(channel), event);
+
+    expect(channel.delivered).to.deep.equal([rec.id]);
+    expect((await store.getRecommendation(rec.id))?.notifications).to.have.length(1);
+    expect(await store.reportSummary('2026-03-04', '2026-03-04')).to.include({ total: 1 });
+  });
+
+  it('fails, so that the queue retries, when the recommendation is not in the store yet', async () => {
+    const rec = aRecommendation();
+    let error: unknown;
+    await processRecommendationEvent(deps(countingChannel()), eventFor(rec)).catch((err: unknown) => (error = err));
+    expect(error).to.be.instanceOf(Error).with.property('message').that.includes(rec.id);
+  });
+});
