@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { pingRedis } from '../test/setup/redis-ping.js';
 
 /** A process the benchmark started; every one is killed when the benchmark exits, however it exits. */
 export interface Child {
@@ -124,18 +125,4 @@ export async function startRedis(dir: string): Promise<{ child: Child; url: stri
   const child = spawnChild('redis-server', 'redis-server', args, process.env, dir);
   await waitFor(child, 'PING answer', () => pingRedis(port), 10_000);
   return { child, url: `redis://127.0.0.1:${port}` };
-}
-
-function pingRedis(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
 }
