@@ -5,9 +5,9 @@ import { createLruCache } from '../core/cache/cache-lru.js';
 import { createRedisCache } from '../core/cache/cache-redis.js';
 import type { RecommendationCache } from '../core/cache/cache.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import type { Recommendation } from '../core/recommendation.js';
 import { closeRedisClient, createRedisClient, type RedisClient } from '../core/redis-client.js';
 import { uniqueName, useRedis } from './setup/redis.js';
+import { aRecommendation } from './helpers/fixtures.js';
 
 const WINDOW_MS = 100;
 
@@ -15,20 +15,6 @@ interface CacheKnobs {
   ttlSeconds?: number;
 }
 type OpenCache = (knobs?: CacheKnobs) => RecommendationCache;
-
-function aRecommendation(): Recommendation {
-  return {
-    id: randomUUID(),
-    patient_id: 'p-7',
-    recommendation: 'Physical Therapy',
-    recommendations: [
-      { code: 'PHYSICAL_THERAPY', title: 'Physical Therapy', rule: 'elderly-chronic-pain', priority: 30, reasons: ['age 70 > 65'] },
-    ],
-    ruleset: { name: 'clinical-recommendations', version: '1.0.0', hash: 'sha256:abc' },
-    created_at: new Date().toISOString(),
-    notifications: [],
-  };
-}
 
 /** A logger whose JSON lines the test can read back. */
 function capturingLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {

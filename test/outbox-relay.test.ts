@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { createLogger, type Logger } from '../core/logger.js';
@@ -6,31 +5,20 @@ import { createOutboxRelay, type OutboxRelay } from '../core/outbox-relay.js';
 import { createBullmqConsumer, createBullmqPublisher } from '../core/queue/queue-bullmq.js';
 import { createMemoryQueue } from '../core/queue/queue-memory.js';
 import type { EventConsumer, EventPublisher } from '../core/queue/queue.js';
-import { eventFor, type Recommendation, type RecommendationEvent } from '../core/recommendation.js';
+import { eventFor, type RecommendationEvent } from '../core/recommendation.js';
 import { closeRedisClient, createRedisClient, type RedisClient } from '../core/redis-client.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { uniqueName, useRedis } from './setup/redis.js';
+import { aRecommendation } from './helpers/fixtures.js';
 
 const PATIENT = 'patient-do-not-log-4711';
-
-function aRecommendation(): Recommendation {
-  return {
-    id: randomUUID(),
-    patient_id: PATIENT,
-    recommendation: 'Physical Therapy',
-    recommendations: [{ code: 'PHYSICAL_THERAPY', title: 'Physical Therapy', rule: 'elderly-chronic-pain', priority: 30, reasons: ['age 70 > 65'] }],
-    ruleset: { name: 'clinical-recommendations', version: '1.0.0', hash: `sha256:${'ab'.repeat(32)}` },
-    created_at: new Date().toISOString(),
-    notifications: [],
-  };
-}
 
 /** Stores recommendations with their pending events, as POST /evaluate does. */
 async function createPending(store: RecommendationStore, count: number): Promise<RecommendationEvent[]> {
   const events: RecommendationEvent[] = [];
   for (let i = 0; i < count; i += 1) {
-    const recommendation = aRecommendation();
+    const recommendation = aRecommendation({ patient_id: PATIENT });
     await store.createRecommendation(recommendation, eventFor(recommendation));
     events.push(eventFor(recommendation));
   }

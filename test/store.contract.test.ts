@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor } from '../core/store/history-cursor.js';
 import type { AuditRecord, IdempotencyClaim, RecommendationStore } from '../core/store/store.js';
 import { openMongoStore } from '../core/store/store-mongo.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
+import { aRecommendation } from './helpers/fixtures.js';
 
 /**
  * The behaviour of `RecommendationStore`, written once and run against every
@@ -22,27 +23,6 @@ interface StoreHarness {
 }
 
 const HOUR = 3_600_000;
-
-function recommendation(overrides: Partial<Recommendation> = {}): Recommendation {
-  return {
-    id: randomUUID(),
-    patient_id: `p-${randomUUID()}`,
-    recommendation: 'Physical Therapy',
-    recommendations: [
-      {
-        code: 'PHYSICAL_THERAPY',
-        title: 'Physical Therapy',
-        rule: 'elderly-chronic-pain',
-        priority: 30,
-        reasons: ['age 70 > 65', 'chronic_pain is true'],
-      },
-    ],
-    ruleset: { name: 'clinical-recommendations', version: '1.0.0', hash: `sha256:${'ab'.repeat(32)}` },
-    created_at: new Date().toISOString(),
-    notifications: [],
-    ...overrides,
-  };
-}
 
 function claim(overrides: Partial<IdempotencyClaim> = {}): IdempotencyClaim {
   const expiresAt = new Date(Date.now() + HOUR);
@@ -95,7 +75,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 
     describe('createRecommendation and getRecommendation', () => {
       it('stores a recommendation and reads it back unchanged', async () => {
-        const rec = recommendation();
+        const rec = aRecommendation();
         expect(await create(rec)).to.deep.equal({ outcome: 'created', recommendation: rec });
         expect(await store.getRecommendation(rec.id)).to.deep.equal(rec);
       });
@@ -106,8 +86,8 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 
       it('echoes patient_id in the type it was sent, and 123 and "123" share one history', async () => {
         const n = randomInt(1, 2 ** 47);
-        const asNumber = recommendation({ patient_id: n, created_at: '2025-01-01T00:00:00.000Z' });
-        const asString = recommendation({ patient_id: String(n), created_at: '2025-01-02T00:00:00.000Z' });
+        const asNumber = aRecommendation({ patient_id: n, created_at: '2025-01-01T00:00:00.000Z' });
+        const asString = aRecommendation({ patient_id: String(n), created_at: '2025-01-02T00:00:00.000Z' });
         await create(asNumber);
         await create(asString);
         expect((await store.getRecommendation(asNumber.id))?.patient_id).to.equal(n);
@@ -117,20 +97,20 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       });
 
       it('stores a recommendation with no fired rule', async () => {
-        const rec = recommendation({ recommendation: null, recommendations: [] });
+        const rec = aRecommendation({ recommendation: null, recommendations: [] });
         await create(rec);
         expect(await store.getRecommendation(rec.id)).to.deep.equal(rec);
       });
 
       it('stores the pending event together with the recommendation', async () => {
-        const rec = recommendation();
+        const rec = aRecommendation();
         await create(rec);
         const pending = (await store.pendingEvents(100_000)).find((e) => e.recommendationId === rec.id);
         expect(pending).to.deep.equal({ recommendationId: rec.id, event: eventFor(rec), attempts: 0 });
       });
 
       it('joins notifications into the recommendation, oldest first', async () => {
-        const rec = recommendation();
+        const rec = aRecommendation();
         await create(rec);
         const sms = { channel: 'sms', status: 'sent' as const, sent_at: '2025-02-17T10:00:02.000Z' };
         const email = { channel: 'email', status: 'sent' as const, sent_at: '2025-02-17T10:00:01.000Z' };
@@ -144,7 +124,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       it('pages newest first, ties in created_at broken by id, without gaps or repeats', async () => {
         const patient = `p-${randomUUID()}`;
         const times = ['2025-03-01T00:00:00.000Z', '2025-03-02T00:00:00.000Z', '2025-03-03T00:00:00.000Z'];
-        const recs = [0, 0, 1, 1, 1, 2, 2].map((t) => recommendation({ patient_id: patient, created_at: times[t] }));
+        const recs = [0, 0, 1, 1, 1, 2, 2].map((t) => aRecommendation({ patient_id: patient, created_at: times[t] }));
         for (const rec of recs) await create(rec);
         const expected = [...recs]
           .sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1))
@@ -165,8 +145,8 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 
       it('has no next when the last page is exactly full', async () => {
         const patient = `p-${randomUUID()}`;
-        await create(recommendation({ patient_id: patient }));
-        await create(recommendation({ patient_id: patient }));
+        await create(aRecommendation({ patient_id: patient }));
+        await create(aRecommendation({ patient_id: patient }));
         const page = await store.listPatientRecommendations(patient, 2);
         expect(page.items).to.have.length(2);
         expect(page).not.to.have.property('next');
@@ -177,7 +157,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       });
 
       it('includes each item with its notifications', async () => {
-        const rec = recommendation();
+        const rec = aRecommendation();
         await create(rec);
         const email = { channel: 'email', status: 'sent' as const, sent_at: new Date().toISOString() };
         await store.recordNotification(rec.id, email);
@@ -189,8 +169,8 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
     describe('idempotency keys', () => {
       it('replays the original for the same key and body, writing nothing new', async () => {
         const key = claim();
-        const first = recommendation();
-        const retry = recommendation({ patient_id: first.patient_id });
+        const first = aRecommendation();
+        const retry = aRecommendation({ patient_id: first.patient_id });
         expect((await create(first, key)).outcome).to.equal('created');
         expect(await create(retry, key)).to.deep.equal({ outcome: 'replayed', recommendation: first });
         expect(await store.getRecommendation(retry.id)).to.equal(undefined);
@@ -202,18 +182,18 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 
       it('replays the original with the notifications recorded since', async () => {
         const key = claim();
-        const first = recommendation();
+        const first = aRecommendation();
         await create(first, key);
         const email = { channel: 'email', status: 'sent' as const, sent_at: new Date().toISOString() };
         await store.recordNotification(first.id, email);
-        const replay = await create(recommendation(), key);
+        const replay = await create(aRecommendation(), key);
         expect(replay).to.deep.equal({ outcome: 'replayed', recommendation: { ...first, notifications: [email] } });
       });
 
       it('reports a conflict for the same key with another body, writing nothing', async () => {
         const key = claim();
-        await create(recommendation(), key);
-        const other = recommendation();
+        await create(aRecommendation(), key);
+        const other = aRecommendation();
         expect(await create(other, { ...key, fingerprint: 'fp-2' })).to.deep.equal({ outcome: 'conflict' });
         expect(await store.getRecommendation(other.id)).to.equal(undefined);
         expect(await pendingIds()).not.to.include(other.id);
@@ -221,17 +201,17 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 
       it('treats an expired claim as absent and claims the key anew', async () => {
         const expired = claim({ expiresAt: new Date(Date.now() - 1000) });
-        await create(recommendation(), expired);
+        await create(aRecommendation(), expired);
         const fresh = { ...expired, fingerprint: 'fp-2', expiresAt: new Date(Date.now() + HOUR) };
-        const second = recommendation();
+        const second = aRecommendation();
         expect((await create(second, fresh)).outcome).to.equal('created');
-        expect(await create(recommendation(), fresh)).to.deep.equal({ outcome: 'replayed', recommendation: second });
+        expect(await create(aRecommendation(), fresh)).to.deep.equal({ outcome: 'replayed', recommendation: second });
       });
 
       it('scopes a key to its subject', async () => {
         const key = claim();
-        await create(recommendation(), key);
-        const outcome = await create(recommendation(), { ...key, subject: `sub-${randomUUID()}`, fingerprint: 'fp-2' });
+        await create(aRecommendation(), key);
+        const outcome = await create(aRecommendation(), { ...key, subject: `sub-${randomUUID()}`, fingerprint: 'fp-2' });
         expect(outcome.outcome).to.equal('created');
       });
 
@@ -239,7 +219,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         const key = claim();
         const patient = `p-${randomUUID()}`;
         const results = await Promise.all(
-          Array.from({ length: 5 }, () => create(recommendation({ patient_id: patient }), key)),
+          Array.from({ length: 5 }, () => create(aRecommendation({ patient_id: patient }), key)),
         );
         const created = results.filter((r) => r.outcome === 'created');
         expect(created).to.have.length(1);
@@ -250,18 +230,18 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 
       it('purges claims that expired before the given time, and only those', async () => {
         const key = claim({ expiresAt: new Date(Date.now() + HOUR) });
-        await create(recommendation(), key);
+        await create(aRecommendation(), key);
         await store.purgeExpiredIdempotencyKeys(new Date());
         const other = { ...key, fingerprint: 'fp-2' };
-        expect((await create(recommendation(), other)).outcome).to.equal('conflict');
+        expect((await create(aRecommendation(), other)).outcome).to.equal('conflict');
         expect(await store.purgeExpiredIdempotencyKeys(new Date(Date.now() + 2 * HOUR))).to.be.at.least(1);
-        expect((await create(recommendation(), other)).outcome).to.equal('created');
+        expect((await create(aRecommendation(), other)).outcome).to.equal('created');
       });
     });
 
     describe('outbox', () => {
       it('lists pending events oldest first', async () => {
-        const recs = [3, 1, 2].map((s) => recommendation({ created_at: `2000-01-01T00:00:0${s}.${randomInt(100, 999)}Z` }));
+        const recs = [3, 1, 2].map((s) => aRecommendation({ created_at: `2000-01-01T00:00:0${s}.${randomInt(100, 999)}Z` }));
         for (const rec of recs) await create(rec);
         const mine = new Set(recs.map((r) => r.id));
         const order = (await pendingIds()).filter((id) => mine.has(id));
@@ -270,7 +250,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 
       it('counts failed attempts, and forgets an event once published', async () => {
         const before = await store.countPendingEvents();
-        const rec = recommendation();
+        const rec = aRecommendation();
         await create(rec);
         expect(await store.countPendingEvents()).to.equal(before + 1);
         await store.markEventPublishFailed(rec.id);
@@ -284,15 +264,15 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       });
 
       it('honours the limit', async () => {
-        await create(recommendation());
-        await create(recommendation());
+        await create(aRecommendation());
+        await create(aRecommendation());
         expect(await store.pendingEvents(1)).to.have.length(1);
       });
     });
 
     describe('worker tasks', () => {
       it('records an audit once and keeps the first', async () => {
-        const rec = recommendation();
+        const rec = aRecommendation();
         const first = audit(rec);
         expect(await store.recordAudit(first)).to.equal(true);
         expect(await store.recordAudit({ ...first, recordedAt: new Date(Date.now() + 1000).toISOString() })).to.equal(false);
@@ -301,7 +281,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       });
 
       it('records one notification per channel; a second call returns the first', async () => {
-        const rec = recommendation();
+        const rec = aRecommendation();
         await create(rec);
         const first = { channel: 'email', status: 'sent' as const, sent_at: '2025-02-17T10:00:00.000Z' };
         expect(await store.recordNotification(rec.id, first)).to.deep.equal({ notification: first, created: true });
@@ -312,7 +292,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       });
 
       it('lets a released channel be recorded again, leaving other channels alone', async () => {
-        const rec = recommendation();
+        const rec = aRecommendation();
         await create(rec);
         const email = { channel: 'email', status: 'sent' as const, sent_at: '2025-02-17T10:00:00.000Z' };
         const sms = { ...email, channel: 'sms' };
@@ -327,7 +307,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       });
 
       it('creates exactly one notification when calls for a channel race', async () => {
-        const rec = recommendation();
+        const rec = aRecommendation();
         await create(rec);
         const results = await Promise.all(
           Array.from({ length: 10 }, (_, i) =>
@@ -376,7 +356,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 
     it('keeps everything across close and reopen', async () => {
       const writer = await harness.open();
-      const rec = recommendation();
+      const rec = aRecommendation();
       const key = claim();
       const record = audit(rec);
       await writer.createRecommendation(rec, eventFor(rec), key);
@@ -390,7 +370,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         const stored = { ...rec, notifications: [email] };
         expect(await reader.getRecommendation(rec.id)).to.deep.equal(stored);
         expect(await reader.getAudit(rec.id)).to.deep.equal(record);
-        const replay = await reader.createRecommendation(recommendation(), eventFor(rec), key);
+        const replay = await reader.createRecommendation(aRecommendation(), eventFor(rec), key);
         expect(replay).to.deep.equal({ outcome: 'replayed', recommendation: stored });
         expect((await reader.pendingEvents(100_000)).map((e) => e.recommendationId)).to.include(rec.id);
       } finally {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { createLruCache } from '../core/cache/cache-lru.js';
 import { silentLogger } from '../core/logger.js';
@@ -7,18 +6,7 @@ import { openSqliteStore } from '../core/store/store-sqlite.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import type { NotificationChannel } from '../worker/notifier.js';
 import { processRecommendationEvent, type ProcessDeps } from '../worker/process-event.js';
-
-function aRecommendation(): Recommendation {
-  return {
-    id: randomUUID(),
-    patient_id: 77,
-    recommendation: 'Physical Therapy',
-    recommendations: [{ code: 'PHYSICAL_THERAPY', title: 'Physical Therapy', rule: 'elderly-chronic-pain', priority: 30, reasons: ['age 70 > 65'] }],
-    ruleset: { name: 'clinical-recommendations', version: '1.0.0', hash: `sha256:${'cd'.repeat(32)}` },
-    created_at: '2026-03-04T10:00:00.000Z',
-    notifications: [],
-  };
-}
+import { aRecommendation } from './helpers/fixtures.js';
 
 /** A channel that fails its first `failures` deliveries and counts the ones that went out. */
 function countingChannel(failures = 0): NotificationChannel & { delivered: string[] } {
@@ -45,7 +33,7 @@ describe('worker: processing a recommendation event', () => {
   afterEach(() => store.close());
 
   async function stored(): Promise<{ rec: Recommendation; event: RecommendationEvent }> {
-    const rec = aRecommendation();
+    const rec = aRecommendation({ patient_id: 77, created_at: '2026-03-04T10:00:00.000Z' });
     await store.createRecommendation(rec, eventFor(rec));
     return { rec, event: eventFor(rec) };
   }
@@ -88,7 +76,7 @@ describe('worker: processing a recommendation event', () => {
   });
 
   it('fails, so that the queue retries, when the recommendation is not in the store yet', async () => {
-    const rec = aRecommendation();
+    const rec = aRecommendation({ patient_id: 77, created_at: '2026-03-04T10:00:00.000Z' });
     let error: unknown;
     await processRecommendationEvent(deps(countingChannel()), eventFor(rec)).catch((err: unknown) => (error = err));
     expect(error).to.be.instanceOf(Error).with.property('message').that.includes(rec.id);
