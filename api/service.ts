@@ -82,14 +82,7 @@ export async function startApiService(config: Config, logger: Logger, options: {
       channels: workerChannels(config, logger),
       metrics,
       logger,
-      onProcessed: (id) => {
-        // The in-process queue is memory only: the event counts as delivered once processed.
-        const confirm = adapters.inProcessQueue ? adapters.store.markEventPublished(id) : Promise.resolve();
-        confirm.then(
-          () => events.emit('processed', id),
-          (err: unknown) => logger.error({ err, recommendation_id: id }, 'could not confirm a processed event; it will be processed again'),
-        );
-      },
+      onProcessed: (id) => events.emit('processed', id),
     });
   }
   relay.start();

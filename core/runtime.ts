@@ -40,10 +40,13 @@ export async function openAdapters(config: Config, logger: Logger, service: stri
     : createMemoryQueue({
         logger,
         concurrency: config.workerConcurrency,
-        // In-process events are confirmed by the worker (see the relay's confirmedBy); one
-        // that used up its attempts is settled too, as BullMQ's failed set would hold it.
-        onFailed: (event) => {
-          store.markEventPublished(event.recommendation_id).catch((err: unknown) => logger.error({ err }, 'could not settle a failed event'));
+        // Memory is not durable: an in-process event leaves the outbox only once the worker
+        // has finished it (see the relay's confirmedBy). One that failed all its attempts
+        // stays pending, so the next start retries it.
+        onCompleted: (event) => {
+          store.markEventPublished(event.recommendation_id).catch((err: unknown) =>
+            logger.error({ err, recommendation_id: event.recommendation_id }, 'could not confirm a processed event; it will be processed again'),
+          );
         },
       });
   const publisher = memory ?? createBullmqPublisher({ client: redis as RedisClient, logger });

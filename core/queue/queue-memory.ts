@@ -15,6 +15,8 @@ export interface MemoryQueueOptions {
   failedLimit?: number;
   /** Called once an event has used up its attempts (metrics, tests). */
   onFailed?: FailedListener;
+  /** Called once the handler has finished an event: memory is not durable, so this is the confirmation. */
+  onCompleted?: (event: RecommendationEvent) => void;
 }
 
 export type MemoryQueue = EventPublisher & EventConsumer & QueueInspector;
@@ -62,6 +64,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     try {
       // A fresh copy per delivery: a handler that mutates its event cannot affect a retry.
       await deliver(structuredClone(job.event), { attempt: job.attempt });
+      options.onCompleted?.(structuredClone(job.event));
     } catch (err) {
       retryOrFail(job, err);
     } finally {

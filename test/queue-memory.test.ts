@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveJwt } from '../core/auth/dev-secret.js';
+import { loadConfig } from '../core/config.js';
+import { silentLogger } from '../core/logger.js';
+import { createMemoryQueue } from '../core/queue/queue-memory.js';
+import { eventFor, type RecommendationEvent } from '../core/recommendation.js';
+import { openAdapters } from '../core/runtime.js';
+import { aRecommendation } from './helpers/fixtures.js';
+import { until } from './helpers/processes.js';
+
+describe('in-process queue: confirmation', () => {
+  it('tells onCompleted once the handler has finished an event, and never about one that failed every attempt', async () => {
+    const completed: string[] = [];
+    const failed: string[] = [];
+    let failedOnce!: () => void;
+    const exhausted = new Promise<void>((resolve) => (failedOnce = resolve));
+    const queue = createMemoryQueue({
+      logger: silentLogger,
+      attempts: 2,
+      backoffMs: 1,
+      onCompleted: (e) => completed.push(e.recommendation_id),
+      onFailed: (e) => {
+        failed.push(e.recommendation_id);
+        failedOnce();
+      },
+    });
+    const good = eventFor(aRecommendation());
+    const bad = eventFor(aRecommendation());
+    queue.start(async (event) => {
+      if (event.recommendation_id === bad.recommendation_id) throw new Error('always fails');
+    });
+
+    // One at a time (concurrency 1): the good event is done before the bad one runs out of attempts.
+    await queue.publish(good);
+    await queue.publish(bad);
+    await exhausted;
+    await queue.close();
+
+    expect(completed).to.deep.equal([good.recommendation_id]);
+    expect(failed).to.deep.equal([bad.recommendation_id]);
+  });
+});
+
+describe('embedded adapters (SQLite + in-process queue)', () => {
+  it('keep an event pending while the worker is on it, and confirm it once the worker has finished', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'clinical-runtime-'));
+    const { config } = resolveJwt(loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'runtime-test-secret-of-at-least-32-bytes' }));
+    const adapters = await openAdapters(config, silentLogger, 'test');
+    try {
+      const rec = aRecommendation();
+      await adapters.store.createRecommendation(rec, eventFor(rec));
+      let finish!: () => void;
+      const started = new Promise<RecommendationEvent>((resolve) =>
+        adapters.consumer().start((event) => {
+          resolve(event);
+          return new Promise<void>((release) => (finish = release));
+        }),
+      );
+
+      await adapters.publisher.publish(eventFor(rec));
+      await started;
+      expect(await adapters.store.countPendingEvents(), 'pending while the worker is on it').to.equal(1);
+
+      finish();
+      // The confirmation is a store write after the handler resolves; nothing announces it.
+      await until(async () => (await adapters.store.countPendingEvents()) === 0, 'the event to be confirmed');
+    } finally {
+      await adapters.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
