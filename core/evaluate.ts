@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from './errors.js';
 import { fingerprint, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import { toFacts } from './patient-facts.js';
-import { eventFor, type PatientInput, type Recommendation } from './recommendation.js';
+import { eventFor, type PatientInput, type Recommendation, type RecommendationEvent } from './recommendation.js';
 import type { Recommender } from './rules/recommender.js';
-import type { CreateResult, RecommendationStore } from './store/store.js';
+import type { RecommendationStore } from './store/store.js';
 
 export interface EvaluateDeps {
   recommender: Recommender;
@@ -24,11 +24,16 @@ const BMI_RANGE = { min: 5, max: 150 };
  * The use case behind POST /evaluate: decide, then store the recommendation
  * and its pending event together. Publishing is the outbox relay's job.
  */
+/** A new recommendation comes with the event stored beside it, for the relay to publish. */
+export type EvaluateOutcome =
+  | { outcome: 'created'; recommendation: Recommendation; event: RecommendationEvent }
+  | { outcome: 'replayed'; recommendation: Recommendation };
+
 export async function evaluatePatient(
   deps: EvaluateDeps,
   input: PatientInput,
   idempotency?: IdempotencyRequest,
-): Promise<Exclude<CreateResult, { outcome: 'conflict' }>> {
+): Promise<EvaluateOutcome> {
   const facts = toFacts(input);
   if (input.bmi === undefined && facts.bmi !== undefined && (facts.bmi < BMI_RANGE.min || facts.bmi > BMI_RANGE.max)) {
     throw new AppError('VALIDATION', 'height_cm and weight_kg give an implausible BMI', [
@@ -51,9 +56,10 @@ export async function evaluatePatient(
     fingerprint: fingerprint(input),
     expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
   };
-  const result = await deps.store.createRecommendation(recommendation, eventFor(recommendation), claim);
+  const event = eventFor(recommendation);
+  const result = await deps.store.createRecommendation(recommendation, event, claim);
   if (result.outcome === 'conflict') {
     throw new AppError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request body');
   }
-  return result;
+  return result.outcome === 'created' ? { ...result, event } : result;
 }

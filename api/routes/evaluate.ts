@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { evaluatePatient, type EvaluateDeps } from '../../core/evaluate.js';
-import { eventFor, type PatientInput, type RecommendationEvent } from '../../core/recommendation.js';
+import type { PatientInput, RecommendationEvent } from '../../core/recommendation.js';
 import { runWithContext, currentContext } from '../../core/request-context.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
@@ -22,7 +22,7 @@ export function evaluateRoute(deps: EvaluateRouteDeps): Router {
     const rec = result.recommendation;
     runWithContext({ ...currentContext(), recommendationId: rec.id }, () => {
       if (result.outcome === 'created') {
-        deps.onCreated(eventFor(rec));
+        deps.onCreated(result.event);
         for (const r of rec.recommendations) deps.metrics.evaluations.inc({ code: r.code });
         if (rec.recommendations.length === 0) deps.metrics.evaluations.inc({ code: 'NONE' });
         deps.logger.info({ ruleset_version: rec.ruleset.version, fired: rec.recommendations.length }, 'recommendation created');
