@@ -10,14 +10,15 @@ import type { RecommendationEvent } from '../core/recommendation.js';
 import type { Recommender } from '../core/rules/recommender.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { requireScope } from './auth.js';
-import { openapiDocument, openapiText, requestValidator } from './openapi.js';
+import { openapiDocument, openapiText } from './openapi.js';
+import { operationsOf, type Operation } from './operations.js';
 import { problemHandler, sendProblem } from './problem.js';
+import { createRequestValidators } from './request-validator.js';
 import { requestId } from './request-id.js';
-import { SECURED_ROUTES } from './secured-routes.js';
-import { evaluateRoute } from './routes/evaluate.js';
-import { recommendationRoutes } from './routes/recommendations.js';
-import { reportRoutes } from './routes/reports.js';
-import { rulesRoutes } from './routes/rules.js';
+import { evaluateHandler } from './routes/evaluate.js';
+import { getRecommendationHandler, listPatientRecommendationsHandler } from './routes/recommendations.js';
+import { getReportSummaryHandler } from './routes/reports.js';
+import { getRulesHandler } from './routes/rules.js';
 
 export interface AppDeps {
   verifyToken: TokenVerifier;
@@ -33,6 +34,12 @@ export interface AppDeps {
 
 const BODY_LIMIT = '64kb';
 
+/**
+ * Every operation of openapi.yaml is one route: its bearer scope is checked
+ * first (an anonymous caller gets 401 and learns nothing about the input
+ * rules), then its body is parsed, then everything is validated against the
+ * spec, then the handler runs. Scopes and schemas come from the spec alone.
+ */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -41,36 +48,67 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestId);
   app.use(httpMetrics(deps.metrics));
 
+  const handlers: Record<string, RequestHandler> = {
+    evaluatePatient: evaluateHandler({ ...deps, onCreated: deps.onRecommendationCreated }),
+    getRecommendation: getRecommendationHandler(deps),
+    listPatientRecommendations: listPatientRecommendationsHandler(deps),
+    getRules: getRulesHandler(deps.rulesStatus),
+    getReportSummary: getReportSummaryHandler(deps.store),
+  };
+  const operations = operationsOf(openapiDocument);
+  const validatorFor = createRequestValidators(openapiDocument);
+  for (const operation of operations) {
+    const handler = handlers[operation.operationId];
+    if (handler === undefined) {
+      if (operation.scope !== undefined) throw new Error(`openapi.yaml: no handler for the secured operation ${operation.operationId}`);
+      continue; // health, metrics and the spec itself: served below.
+    }
+    app[operation.method](operation.expressPath, ...stepsBefore(operation, deps.verifyToken), validatorFor(operation), handler);
+  }
+  for (const id of Object.keys(handlers)) {
+    if (!operations.some((o) => o.operationId === id)) throw new Error(`openapi.yaml: no operation ${id}`);
+  }
+
   app.use(opsRoutes(deps.health, deps.metrics));
   app.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(openapiText);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapiDocument));
-
-  for (const route of SECURED_ROUTES) app[route.method](route.path, requireScope(deps.verifyToken, route.scope));
-  app.use(requireJsonBody);
-  app.use(express.json({ limit: BODY_LIMIT, strict: true, type: () => true }));
-  app.use(requestValidator());
-
-  app.use(evaluateRoute({ ...deps, onCreated: deps.onRecommendationCreated }));
-  app.use(recommendationRoutes(deps));
-  app.use(rulesRoutes(deps.rulesStatus));
-  app.use(reportRoutes(deps.store));
+  for (const [path, allowed] of allowedMethods(operations)) {
+    app.all(path, (req, res) => {
+      res.setHeader('Allow', allowed);
+      sendProblem(res, { status: 405, detail: `${req.method} is not allowed here; use ${allowed}` });
+    });
+  }
 
   app.use((req, res) => sendProblem(res, { status: 404, detail: `no route for ${req.method} ${req.path}` }));
   app.use(problemHandler(deps.logger));
   return app;
 }
 
+const parseJson = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
+
+function stepsBefore(operation: Operation, verifyToken: TokenVerifier): RequestHandler[] {
+  const steps: RequestHandler[] = [];
+  if (operation.scope !== undefined) steps.push(requireScope(verifyToken, operation.scope));
+  if (operation.bodySchemaPointer !== undefined) steps.push(requireJsonBody, parseJson);
+  return steps;
+}
+
 /** Bodies are JSON only: anything else is 415 before it is parsed. */
 const requireJsonBody: RequestHandler = (req, res, next) => {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-  if (!hasBody && req.method !== 'POST') return next();
   if (!req.is('application/json')) {
     return sendProblem(res, { status: 415, detail: 'send the body as Content-Type: application/json' });
   }
   next();
 };
+
+/** For a 405 on a path the spec knows: its methods, as the Allow header lists them. */
+function allowedMethods(operations: Operation[]): Map<string, string> {
+  const byPath = new Map<string, string[]>();
+  for (const { expressPath, method } of operations) byPath.set(expressPath, [...(byPath.get(expressPath) ?? []), method.toUpperCase()]);
+  return new Map([...byPath].map(([path, methods]) => [path, methods.join(', ')]));
+}
 
 function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {

@@ -169,8 +169,10 @@ describe('POST /evaluate with bad input', () => {
       expectMatchesSpec(res, '/evaluate', 'post');
     });
 
-    it('returns 400 for an empty JSON body', async () => {
-      expectProblem(await postRaw(''), 400);
+    it('returns 400 naming the required fields for an empty JSON body', async () => {
+      const res = await postRaw('');
+      expectProblem(res, 400);
+      expect(errorPaths(res)).to.have.members(['/body/patient_id', '/body/age']);
     });
   });
 

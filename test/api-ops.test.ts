@@ -96,12 +96,21 @@ describe('Operations endpoints', () => {
     expect(res.body.title).to.be.a('string');
   });
 
-  it('returns a problem, not a stack trace or HTML, for an unknown method on a known path', async () => {
+  it('returns a 405 problem listing the allowed methods for an unknown method on a known path', async () => {
     const res = await svc.http.delete('/evaluate').set('Authorization', `Bearer ${svc.token()}`);
 
-    expect(res.status).to.be.oneOf([404, 405]);
+    expect(res.status).to.equal(405);
+    expect(res.headers.allow).to.equal('POST');
     expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+    expect(res.body).to.include({ status: 405, title: 'Method not allowed' });
     expect(res.text).to.not.match(/at .*\.ts:\d+/);
+  });
+
+  it('returns 405, not 404, for a POST to a recommendation', async () => {
+    const res = await svc.http.post('/recommendation/abc').set('Authorization', `Bearer ${svc.token()}`).send({});
+
+    expect(res.status).to.equal(405);
+    expect(res.headers.allow).to.equal('GET');
   });
 
   describe('X-Request-Id', () => {

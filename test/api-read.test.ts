@@ -145,6 +145,21 @@ describe('Reading recommendations', () => {
       });
     }
 
+    it('returns a 400 problem naming an unknown query parameter', async () => {
+      const res = await history(uniquePatientId(), '?limit=5&sort=asc');
+
+      expect(res.status).to.equal(400);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['/query/sort']);
+      expectMatchesSpec(res, '/patients/{patient_id}/recommendations', 'get');
+    });
+
+    it('returns a 400 problem naming /query/limit when limit is given twice', async () => {
+      const res = await history(uniquePatientId(), '?limit=5&limit=6');
+
+      expect(res.status).to.equal(400);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.include('/query/limit');
+    });
+
     it('pages through 5 recommendations 2 at a time as 2, 2, 1 without duplicates or omissions', async () => {
       const patientId = uniquePatientId();
       const created: RecommendationBody[] = [];

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { evaluatePatient, type EvaluateDeps } from '../../core/evaluate.js';
 import type { PatientInput, RecommendationEvent } from '../../core/recommendation.js';
 import { runWithContext, currentContext } from '../../core/request-context.js';
@@ -13,9 +13,9 @@ export interface EvaluateRouteDeps extends EvaluateDeps {
   onCreated: (event: RecommendationEvent) => void;
 }
 
-export function evaluateRoute(deps: EvaluateRouteDeps): Router {
-  const router = Router();
-  router.post('/evaluate', async (req, res) => {
+/** POST /evaluate */
+export function evaluateHandler(deps: EvaluateRouteDeps): RequestHandler {
+  return async (req, res) => {
     const key = req.get('idempotency-key');
     const idempotency = key === undefined ? undefined : { subject: principalOf(res.locals).subject, key };
     const result = await evaluatePatient(deps, req.body as PatientInput, idempotency);
@@ -34,6 +34,5 @@ export function evaluateRoute(deps: EvaluateRouteDeps): Router {
       .status(result.outcome === 'created' ? 201 : 200)
       .location(`/recommendation/${rec.id}`)
       .json(rec);
-  });
-  return router;
+  };
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { RecommendationCache } from '../../core/cache/cache.js';
 import { AppError } from '../../core/errors.js';
 import type { Recommendation } from '../../core/recommendation.js';
@@ -15,10 +15,9 @@ function isSettled(rec: Recommendation): boolean {
   return rec.notifications.some((n) => n.channel === 'email');
 }
 
-export function recommendationRoutes(deps: RecommendationRouteDeps): Router {
-  const router = Router();
-
-  router.get('/recommendation/:id', async (req, res) => {
+/** GET /recommendation/{id} */
+export function getRecommendationHandler(deps: RecommendationRouteDeps): RequestHandler {
+  return async (req, res) => {
     const id = req.params.id as string;
     let rec = await deps.cache.get(id);
     if (rec === undefined) {
@@ -27,16 +26,18 @@ export function recommendationRoutes(deps: RecommendationRouteDeps): Router {
       if (isSettled(rec)) await deps.cache.set(rec);
     }
     res.json(rec);
-  });
+  };
+}
 
-  router.get('/patients/:patient_id/recommendations', async (req, res) => {
-    // Validated as an integer 1-100 by openapi.yaml; Express 5 re-parses req.query, so convert here.
-    const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
-    const cursor = req.query.cursor as string | undefined;
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+/** GET /patients/{patient_id}/recommendations */
+export function listPatientRecommendationsHandler(deps: RecommendationRouteDeps): RequestHandler {
+  return async (req, res) => {
+    // Express 5 parses req.query anew on every access: read it once.
+    const query = req.query as Record<string, string | undefined>;
+    // Validated as an integer 1-100 against openapi.yaml; the value itself is still a string.
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const page = await deps.store.listPatientRecommendations(req.params.patient_id as string, limit, after);
     res.json({ items: page.items, ...(page.next ? { next_cursor: encodeCursor(page.next) } : {}) });
-  });
-
-  return router;
+  };
 }

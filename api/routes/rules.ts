@@ -1,9 +1,8 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 
-export function rulesRoutes(rulesStatus: () => unknown): Router {
-  const router = Router();
-  router.get('/rules', (_req, res) => {
+/** GET /rules */
+export function getRulesHandler(rulesStatus: () => unknown): RequestHandler {
+  return (_req, res) => {
     res.json(rulesStatus());
-  });
-  return router;
+  };
 }
