@@ -9,11 +9,11 @@ import { processRecommendationEvent, type ProcessDeps } from '../worker/process-
 import { aRecommendation } from './helpers/fixtures.js';
 
 /** A channel that fails its first `failures` deliveries and counts the ones that went out. */
-function countingChannel(failures = 0): NotificationChannel & { delivered: string[] } {
+function countingChannel(failures = 0, name = 'email'): NotificationChannel & { delivered: string[] } {
   let left = failures;
   const delivered: string[] = [];
   return {
-    channel: 'email',
+    channel: name,
     delivered,
     async deliver(event) {
       if (left > 0) {
@@ -73,6 +73,36 @@ describe('worker: processing a recommendation event', () => {
     expect(channel.delivered).to.deep.equal([rec.id]);
     expect((await store.getRecommendation(rec.id))?.notifications).to.have.length(1);
     expect(await store.reportSummary('2026-03-04', '2026-03-04')).to.include({ total: 1 });
+  });
+
+  it('with two channels, retries only the one whose delivery failed: each notifies exactly once', async () => {
+    const { rec, event } = await stored();
+    const email = countingChannel(0, 'email');
+    const sms = countingChannel(1, 'sms');
+    const twoChannels = { ...deps(email), channels: [email, sms] };
+
+    let firstError: unknown;
+    await processRecommendationEvent(twoChannels, event).catch((err: unknown) => (firstError = err));
+    expect(firstError).to.be.instanceOf(Error);
+    expect((await store.getRecommendation(rec.id))?.notifications.map((n) => n.channel)).to.deep.equal(['email']);
+
+    await processRecommendationEvent(twoChannels, event);
+
+    expect(email.delivered).to.deep.equal([rec.id]);
+    expect(sms.delivered).to.deep.equal([rec.id]);
+    expect((await store.getRecommendation(rec.id))?.notifications.map((n) => n.channel).sort()).to.deep.equal(['email', 'sms']);
+  });
+
+  it('invalidates the cached view once it has notified, and not on a redelivery', async () => {
+    const { rec, event } = await stored();
+    const invalidated: string[] = [];
+    const cache = { ...createLruCache({ ttlSeconds: 60 }), invalidate: async (id: string) => void invalidated.push(id) };
+    const withCache = { ...deps(countingChannel()), cache };
+
+    await processRecommendationEvent(withCache, event);
+    await processRecommendationEvent(withCache, event);
+
+    expect(invalidated).to.deep.equal([rec.id]);
   });
 
   it('fails, so that the queue retries, when the recommendation is not in the store yet', async () => {

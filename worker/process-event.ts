@@ -21,23 +21,32 @@ export async function processRecommendationEvent(deps: ProcessDeps, event: Recom
   const id = event.recommendation_id;
   const rec = await deps.store.getRecommendation(id);
   if (rec === undefined) throw new Error(`recommendation ${id} is not in the store`);
+  const codes = rec.recommendations.map((r) => r.code);
 
-  await deps.store.recordAudit({
-    recommendationId: id,
-    patientId: rec.patient_id,
-    recommendation: rec.recommendation,
-    codes: rec.recommendations.map((r) => r.code),
-    ruleset: rec.ruleset,
-    decidedAt: rec.created_at,
-    recordedAt: now(),
-  });
+  // The three writes are independent, so they are issued together: a store
+  // that groups concurrent writes (SQLite) commits them at once.
+  const [, , claims] = await Promise.all([
+    deps.store.recordAudit({
+      recommendationId: id,
+      patientId: rec.patient_id,
+      recommendation: rec.recommendation,
+      codes,
+      ruleset: rec.ruleset,
+      decidedAt: rec.created_at,
+      recordedAt: now(),
+    }),
+    deps.store.countInReport(id, rec.created_at.slice(0, 10), codes),
+    // The stored notification is the claim: only the call that creates it
+    // delivers, so a patient is never told twice. A crash mid-delivery keeps
+    // the claim (at most once, as DESIGN.md asks).
+    Promise.all(
+      deps.channels.map(async (channel) => ({ channel, ...(await deps.store.recordNotification(id, { channel: channel.channel, status: 'sent', sent_at: now() })) })),
+    ),
+  ]);
 
-  for (const channel of deps.channels) {
-    // The stored record is the claim: only the call that creates it delivers,
-    // so a patient is never told twice. A failed delivery releases the claim;
-    // a crash mid-delivery keeps it (at most once, as DESIGN.md asks).
-    const { notification, created } = await deps.store.recordNotification(id, { channel: channel.channel, status: 'sent', sent_at: now() });
-    if (created) {
+  const mine = claims.filter((claim) => claim.created);
+  const deliveries = await Promise.allSettled(
+    mine.map(async ({ channel, notification }) => {
       try {
         await channel.deliver(event, notification);
       } catch (err) {
@@ -45,9 +54,10 @@ export async function processRecommendationEvent(deps: ProcessDeps, event: Recom
         await deps.store.releaseNotification(id, channel.channel);
         throw err;
       }
-      await deps.cache.invalidate(id);
-    }
-  }
-
-  await deps.store.countInReport(id, rec.created_at.slice(0, 10), rec.recommendations.map((r) => r.code));
+    }),
+  );
+  // Claimed (and perhaps given back): what the recommendation shows has changed.
+  if (mine.length > 0) await deps.cache.invalidate(id);
+  const failed = deliveries.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+  if (failed) throw failed.reason;
 }
