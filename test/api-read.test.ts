@@ -71,6 +71,20 @@ describe('Reading recommendations', () => {
       expect(res.body.notifications.map((n: { channel: string }) => n.channel)).to.deep.equal(['email']);
     });
 
+    it('serves a settled recommendation from the cache with the same body and headers as from the store', async () => {
+      const created = await evaluate({ patient_id: uniquePatientId(), age: 70, chronic_pain: true });
+      await svc.processed(created.id);
+
+      const fromStore = await svc.http.get(`/recommendation/${created.id}`).set('Authorization', auth());
+      const fromCache = await svc.http.get(`/recommendation/${created.id}`).set('Authorization', auth());
+
+      expect(fromCache.status).to.equal(200);
+      expect(fromCache.headers['content-type']).to.equal(fromStore.headers['content-type']);
+      expect(fromCache.headers['content-type']).to.equal('application/json; charset=utf-8');
+      expect(fromCache.text).to.equal(fromStore.text);
+      expectMatchesSpec(fromCache, '/recommendation/{id}', 'get');
+    });
+
     it('returns a 404 problem for an unknown id', async () => {
       const res = await svc.http.get(`/recommendation/${randomUUID()}`).set('Authorization', auth());
 

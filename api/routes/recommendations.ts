@@ -19,12 +19,14 @@ function isSettled(rec: Recommendation): boolean {
 export function getRecommendationHandler(deps: RecommendationRouteDeps): RequestHandler {
   return async (req, res) => {
     const id = req.params.id as string;
-    let rec = await deps.cache.get(id);
-    if (rec === undefined) {
-      rec = await deps.store.getRecommendation(id);
-      if (rec === undefined) throw new AppError('NOT_FOUND', `no recommendation with id ${id}`);
-      if (isSettled(rec)) await deps.cache.set(rec);
+    const cached = await deps.cache.get(id);
+    if (cached !== undefined) {
+      res.type('application/json').send(cached);
+      return;
     }
+    const rec = await deps.store.getRecommendation(id);
+    if (rec === undefined) throw new AppError('NOT_FOUND', `no recommendation with id ${id}`);
+    if (isSettled(rec)) await deps.cache.set(rec);
     res.json(rec);
   };
 }

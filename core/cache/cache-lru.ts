@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache';
-import type { Recommendation } from '../recommendation.js';
 import type { RecommendationCache } from './cache.js';
 
 export interface LruCacheOptions {
@@ -17,17 +16,16 @@ export interface LruCacheOptions {
 /** In-process cache for embedded mode (API and worker share the process). */
 export function createLruCache(options: LruCacheOptions): RecommendationCache {
   const { ttlSeconds, maxEntries = 10_000, invalidationWindowMs = 5000 } = options;
-  const views = new LRUCache<string, Recommendation>({ max: maxEntries, ttl: ttlSeconds * 1000 });
+  const views = new LRUCache<string, string>({ max: maxEntries, ttl: ttlSeconds * 1000 });
   const invalidated = new LRUCache<string, true>({ max: maxEntries, ttl: invalidationWindowMs });
 
   return {
     async get(id) {
-      // Frozen when stored, so it is handed out as is: no copy per read.
       return views.get(id);
     },
     async set(recommendation) {
       if (invalidated.has(recommendation.id)) return;
-      views.set(recommendation.id, deepFreeze(structuredClone(recommendation)));
+      views.set(recommendation.id, JSON.stringify(recommendation));
     },
     async invalidate(id) {
       views.delete(id);
@@ -40,10 +38,3 @@ export function createLruCache(options: LruCacheOptions): RecommendationCache {
   };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}

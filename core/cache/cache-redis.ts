@@ -1,5 +1,4 @@
 import type { Logger } from '../logger.js';
-import type { Recommendation } from '../recommendation.js';
 import { boundedCommand, type RedisClient } from '../redis-client.js';
 import type { RecommendationCache } from './cache.js';
 
@@ -63,13 +62,7 @@ export function createRedisCache(options: RedisCacheOptions): RecommendationCach
     async get(id) {
       if (pendingInvalidations.has(id)) return undefined;
       const json = await attempt('get', id, () => client.get(viewKey(id)));
-      if (json === undefined || json === null) return undefined;
-      try {
-        return JSON.parse(json) as Recommendation;
-      } catch (err) {
-        logger.warn({ err, recommendation_id: id }, 'unreadable cache entry, treated as a miss');
-        return undefined;
-      }
+      return json ?? undefined;
     },
     async set(recommendation) {
       const id = recommendation.id;
