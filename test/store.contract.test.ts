@@ -228,6 +228,25 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         expect(await historyIds(patient)).to.deep.equal([winner]);
       });
 
+      it('settles a burst on one key by its winner: the same body replays it, another body conflicts', async () => {
+        const key = claim();
+        const patient = `p-${randomUUID()}`;
+        const fingerprints = ['fp-1', 'fp-2', 'fp-1', 'fp-2', 'fp-1'];
+        const results = await Promise.all(
+          fingerprints.map((fingerprint) => create(aRecommendation({ patient_id: patient }), { ...key, fingerprint })),
+        );
+        const winnerAt = results.findIndex((r) => r.outcome === 'created');
+        const winner = results[winnerAt];
+        expect(results.filter((r) => r.outcome === 'created')).to.have.length(1);
+        fingerprints.forEach((fingerprint, i) => {
+          if (i === winnerAt) return;
+          expect(results[i]).to.deep.equal(
+            fingerprint === fingerprints[winnerAt] ? { ...winner, outcome: 'replayed' } : { outcome: 'conflict' },
+          );
+        });
+        expect(await historyIds(patient)).to.have.length(1);
+      });
+
       it('purges claims that expired before the given time, and only those', async () => {
         const key = claim({ expiresAt: new Date(Date.now() + HOUR) });
         await create(aRecommendation(), key);

@@ -5,6 +5,7 @@ import type { Notification, Recommendation, RecommendationEvent } from '../recom
 import { decideClaim } from './idempotency.js';
 import { toHistoryPage, toRecord, withNotifications } from './recommendation-record.js';
 import { distinctCodes, foldReport } from './report-summary.js';
+import { createGroupCommit } from './sqlite-group-commit.js';
 import { migrate } from './sqlite-schema.js';
 import { auditToRow, parseEvent, recordToRow, rowToAudit, rowToRecord, type RecommendationRow } from './sqlite-rows.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
@@ -13,9 +14,11 @@ import type { CreateResult, IdempotencyClaim, RecommendationStore } from './stor
 /**
  * The embedded store: one SQLite file in DATA_DIR (`clinical.db`), or an
  * explicit file (`':memory:'` in tests). better-sqlite3 is synchronous; the
- * methods stay async to honour the port. Every write that must be atomic is
- * one IMMEDIATE transaction, which also serialises the API and worker
- * processes when both open the same file.
+ * methods stay async to honour the port. Reads answer at once. Every write is
+ * one atomic unit of a group commit (sqlite-group-commit.ts): the writes of
+ * one event-loop turn share one IMMEDIATE transaction, which also serialises
+ * the API and worker processes when both open the same file, and a write
+ * resolves once committed.
  */
 export type SqliteStoreOptions = { dataDir: string } | { file: string };
 
@@ -62,45 +65,57 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
     return row ? load([row])[0] : undefined;
   };
 
-  const create = db.transaction(
-    (rec: Recommendation, event: RecommendationEvent, claim: IdempotencyClaim | undefined): CreateResult => {
-      if (claim) {
-        const stored = sql.selectClaim.get(claim.subject, claim.key);
-        const decision = decideClaim(
-          stored && {
-            fingerprint: stored.fingerprint,
-            recommendationId: stored.recommendation_id,
-            expiresAt: new Date(stored.expires_at),
-          },
-          claim,
-          new Date(),
-        );
-        if (decision.kind === 'conflict') return { outcome: 'conflict' };
-        if (decision.kind === 'replay') {
-          // Claim and recommendation are written in one transaction, so the
-          // recommendation exists whenever its live claim does.
-          const original = loadOne(decision.recommendationId);
-          if (original) return { outcome: 'replayed', recommendation: original };
-        }
-        if (decision.kind !== 'claim') sql.deleteClaim.run(claim.subject, claim.key);
-        sql.insertClaim.run(claim.subject, claim.key, claim.fingerprint, rec.id, claim.expiresAt.getTime());
-      }
-      sql.insertRecommendation.run(recordToRow(toRecord(rec)));
-      sql.insertOutbox.run(rec.id, JSON.stringify(event), rec.created_at);
-      return { outcome: 'created', recommendation: { ...rec, notifications: [] } };
-    },
-  );
+  // Each write below runs as one unit of the group commit, atomic in its own savepoint.
+  const commit = createGroupCommit(db);
 
-  const countOnce = db.transaction((recommendationId: string, date: string, codes: string[]): boolean => {
+  const create = (rec: Recommendation, event: RecommendationEvent, claim: IdempotencyClaim | undefined): CreateResult => {
+    if (claim) {
+      const stored = sql.selectClaim.get(claim.subject, claim.key);
+      const decision = decideClaim(
+        stored && {
+          fingerprint: stored.fingerprint,
+          recommendationId: stored.recommendation_id,
+          expiresAt: new Date(stored.expires_at),
+        },
+        claim,
+        new Date(),
+      );
+      if (decision.kind === 'conflict') return { outcome: 'conflict' };
+      if (decision.kind === 'replay') {
+        // Claim and recommendation are written in one atomic unit, so the
+        // recommendation exists whenever its live claim does.
+        const original = loadOne(decision.recommendationId);
+        if (original) return { outcome: 'replayed', recommendation: original };
+      }
+      if (decision.kind !== 'claim') sql.deleteClaim.run(claim.subject, claim.key);
+      sql.insertClaim.run(claim.subject, claim.key, claim.fingerprint, rec.id, claim.expiresAt.getTime());
+    }
+    sql.insertRecommendation.run(recordToRow(toRecord(rec)));
+    sql.insertOutbox.run(rec.id, JSON.stringify(event), rec.created_at);
+    return { outcome: 'created', recommendation: { ...rec, notifications: [] } };
+  };
+
+  const countOnce = (recommendationId: string, date: string, codes: string[]): boolean => {
     if (sql.markCounted.run(recommendationId, date).changes === 0) return false;
     sql.bumpTotal.run(date);
     for (const code of distinctCodes(codes)) sql.bumpCode.run(date, code);
     return true;
-  });
+  };
+
+  const claimNotification = (recommendationId: string, notification: Notification) => {
+    const { channel, status, sent_at } = notification;
+    if (sql.insertNotification.run(recommendationId, channel, status, sent_at).changes === 1) {
+      return { notification: { channel, status, sent_at }, created: true };
+    }
+    const existing = sql.selectNotification.get(recommendationId, channel);
+    if (!existing) throw new Error('notification vanished between insert and read');
+    const stored: Notification = { channel: existing.channel, status: existing.status, sent_at: existing.sent_at };
+    return { notification: stored, created: false };
+  };
 
   return {
-    async createRecommendation(rec, event, idempotency) {
-      return create.immediate(rec, event, idempotency);
+    createRecommendation(rec, event, idempotency) {
+      return commit.run(() => create(rec, event, idempotency));
     },
     async getRecommendation(id) {
       return loadOne(id);
@@ -119,53 +134,56 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
         attempts: row.attempts,
       }));
     },
-    async markEventPublished(recommendationId) {
-      sql.markPublished.run(new Date().toISOString(), recommendationId);
+    markEventPublished(recommendationId) {
+      const publishedAt = new Date().toISOString();
+      return commit.run(() => {
+        sql.markPublished.run(publishedAt, recommendationId);
+      });
     },
-    async markEventPublishFailed(recommendationId) {
-      sql.markFailed.run(recommendationId);
+    markEventPublishFailed(recommendationId) {
+      return commit.run(() => {
+        sql.markFailed.run(recommendationId);
+      });
     },
     async countPendingEvents() {
       return sql.countPending.get()?.n ?? 0;
     },
 
-    async recordAudit(audit) {
-      return sql.insertAudit.run(auditToRow(audit)).changes === 1;
+    recordAudit(audit) {
+      return commit.run(() => sql.insertAudit.run(auditToRow(audit)).changes === 1);
     },
     async getAudit(recommendationId) {
       const row = sql.selectAudit.get(recommendationId);
       return row && rowToAudit(row);
     },
-    async recordNotification(recommendationId, notification) {
-      const { channel, status, sent_at } = notification;
-      if (sql.insertNotification.run(recommendationId, channel, status, sent_at).changes === 1) {
-        return { notification: { channel, status, sent_at }, created: true };
-      }
-      const existing = sql.selectNotification.get(recommendationId, channel);
-      if (!existing) throw new Error('notification vanished between insert and read');
-      const stored: Notification = { channel: existing.channel, status: existing.status, sent_at: existing.sent_at };
-      return { notification: stored, created: false };
+    recordNotification(recommendationId, notification) {
+      return commit.run(() => claimNotification(recommendationId, notification));
     },
 
-    async releaseNotification(recommendationId, channel) {
-      sql.deleteNotification.run(recommendationId, channel);
+    releaseNotification(recommendationId, channel) {
+      return commit.run(() => {
+        sql.deleteNotification.run(recommendationId, channel);
+      });
     },
-    async countInReport(recommendationId, date, codes) {
-      return countOnce.immediate(recommendationId, date, codes);
+    countInReport(recommendationId, date, codes) {
+      return commit.run(() => countOnce(recommendationId, date, codes));
     },
     async reportSummary(from, to) {
       const range = { from: from ?? null, to: to ?? null };
       return foldReport({ from, to }, sql.reportTotals.all(range), sql.reportCodes.all(range));
     },
 
-    async purgeExpiredIdempotencyKeys(now) {
-      return sql.purgeClaims.run(now.getTime()).changes;
+    purgeExpiredIdempotencyKeys(now) {
+      return commit.run(() => sql.purgeClaims.run(now.getTime()).changes);
     },
     async ping() {
       sql.ping.get();
     },
     async close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      // Queued writes are committed, not dropped: their callers were promised them.
+      commit.close();
+      db.close();
     },
   };
 }

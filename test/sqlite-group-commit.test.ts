@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { AppError } from '../core/errors.js';
+import { createGroupCommit, type GroupCommit } from '../core/store/sqlite-group-commit.js';
+
+/**
+ * The group commit on a real SQLite file. A second connection stands for
+ * every other reader (another process, a crash-restart): it sees only what
+ * was committed.
+ */
+describe('SQLite group commit', () => {
+  let dir: string;
+  let db: Database.Database;
+  let reader: Database.Database;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'group-commit-'));
+    const file = path.join(dir, 'test.db');
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec(`CREATE TABLE item (name TEXT PRIMARY KEY);
+      CREATE TABLE parent (id TEXT PRIMARY KEY);
+      CREATE TABLE child (id TEXT PRIMARY KEY, parent_id TEXT REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+      CREATE TABLE doomed (x TEXT);
+      CREATE TRIGGER doomed_rollback BEFORE INSERT ON doomed BEGIN SELECT RAISE(ROLLBACK, 'rolled back by SQLite'); END;`);
+    db.pragma('foreign_keys = ON');
+    reader = new Database(file, { readonly: true });
+  });
+  afterEach(() => {
+    reader.close();
+    if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insert = (name: string) => () => db.prepare('INSERT INTO item (name) VALUES (?)').run(name).changes;
+  const committedItems = (): string[] =>
+    reader.prepare<[], { name: string }>('SELECT name FROM item ORDER BY name').all().map((row) => row.name);
+  const settled = (promises: Promise<unknown>[]) => Promise.allSettled(promises);
+
+  it('commits the work of one event-loop turn in one transaction, and resolves each with its result after COMMIT', async () => {
+    const commit = createGroupCommit(db);
+    const seenDuringBatch: string[][] = [];
+    const first = commit.run(insert('a'));
+    const second = commit.run(() => {
+      // Still inside the batch: the first unit is written but not yet committed.
+      seenDuringBatch.push(committedItems());
+      return insert('b')();
+    });
+    const committedOnResolve = first.then(committedItems);
+
+    expect(await Promise.all([first, second])).to.deep.equal([1, 1]);
+    expect(seenDuringBatch).to.deep.equal([[]]);
+    expect(await committedOnResolve).to.deep.equal(['a', 'b']);
+  });
+
+  it('rolls back only the unit that throws, rejects only its promise, and commits its batch-mates', async () => {
+    const commit = createGroupCommit(db);
+    const failure = new Error('this unit fails after writing');
+    const results = await settled([
+      commit.run(insert('a')),
+      commit.run(() => {
+        insert('half-done')();
+        throw failure;
+      }),
+      commit.run(insert('a')), // primary key violation: SQLite's own error
+      commit.run(insert('c')),
+    ]);
+
+    expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(results[1]).to.deep.equal({ status: 'rejected', reason: failure });
+    expect(String((results[2] as PromiseRejectedResult).reason)).to.match(/UNIQUE constraint failed/);
+    expect(committedItems()).to.deep.equal(['a', 'c']);
+  });
+
+  it('rejects every unit of a batch whose COMMIT fails, and keeps none of its writes', async () => {
+    const commit = createGroupCommit(db);
+    // A deferred foreign key is only checked at COMMIT: the units succeed, the COMMIT does not.
+    const results = await settled([
+      commit.run(insert('a')),
+      commit.run(() => db.prepare("INSERT INTO child (id, parent_id) VALUES ('c1', 'no-such-parent')").run()),
+      commit.run(insert('b')),
+    ]);
+
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+    for (const r of results) expect(String((r as PromiseRejectedResult).reason)).to.match(/FOREIGN KEY constraint failed/);
+    expect(committedItems()).to.deep.equal([]);
+    expect(db.inTransaction).to.equal(false);
+    expect(await commit.run(insert('after'))).to.equal(1);
+  });
+
+  it('rejects the whole batch when SQLite itself rolls the transaction back, so no later unit commits alone', async () => {
+    const commit = createGroupCommit(db);
+    // RAISE(ROLLBACK) ends the whole transaction, as a full disk or an I/O error may.
+    const results = await settled([
+      commit.run(insert('a')),
+      commit.run(() => db.prepare("INSERT INTO doomed (x) VALUES ('x')").run()),
+      commit.run(insert('c')),
+    ]);
+
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+    for (const r of results) expect(String((r as PromiseRejectedResult).reason)).to.match(/rolled back by SQLite/);
+    expect(committedItems()).to.deep.equal([]);
+    expect(await commit.run(insert('after'))).to.equal(1);
+  });
+
+  it('splits a burst beyond the batch cap over several transactions', async () => {
+    const commit = createGroupCommit(db, 2);
+    const committedBefore: string[][] = [];
+    const units = ['a', 'b', 'c', 'd', 'e'].map((name) =>
+      commit.run(() => {
+        committedBefore.push(committedItems());
+        return insert(name)();
+      }),
+    );
+
+    await Promise.all(units);
+    expect(committedBefore).to.deep.equal([[], [], ['a', 'b'], ['a', 'b'], ['a', 'b', 'c', 'd']]);
+  });
+
+  it('on close, commits everything still queued at once and rejects later work', async () => {
+    const commit: GroupCommit = createGroupCommit(db, 2);
+    const queued = ['a', 'b', 'c'].map((name) => commit.run(insert(name)));
+
+    commit.close();
+
+    expect(committedItems()).to.deep.equal(['a', 'b', 'c']);
+    expect(await Promise.all(queued)).to.deep.equal([1, 1, 1]);
+    const late = await settled([commit.run(insert('late'))]);
+    expect(late[0]?.status).to.equal('rejected');
+    expect((late[0] as PromiseRejectedResult).reason).to.be.instanceOf(AppError).with.property('code', 'UNAVAILABLE');
+    expect(committedItems()).to.deep.equal(['a', 'b', 'c']);
+  });
+});
