@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { AppError } from './errors.js';
 import { fingerprint, IDEMPOTENCY_TTL_MS } from './idempotency.js';
+import { uuidv7 } from './ids.js';
 import { toFacts } from './patient-facts.js';
 import { eventFor, type PatientInput, type Recommendation, type RecommendationEvent } from './recommendation.js';
 import type { Recommender } from './rules/recommender.js';
@@ -43,7 +43,7 @@ export async function evaluatePatient(
   const decision = await deps.recommender.recommend(facts);
   const now = (deps.now ?? (() => new Date()))();
   const recommendation: Recommendation = {
-    id: randomUUID(),
+    id: uuidv7(),
     patient_id: input.patient_id,
     recommendation: decision.recommendations[0]?.title ?? null,
     recommendations: decision.recommendations,

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
+import { uuidv7 } from '../core/ids.js';
 import { eventFor, patientKey, type PatientId, type Recommendation } from '../core/recommendation.js';
 import { decodeCursor, encodeCursor } from '../core/store/history-cursor.js';
 import type { AuditRecord, IdempotencyClaim, RecommendationStore } from '../core/store/store.js';
@@ -141,6 +142,16 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         } while (cursor);
         expect(seen).to.deep.equal(expected);
         expect(pages).to.equal(4);
+      });
+
+      it('lists recommendations created in the same millisecond newest first, by their time-ordered ids', async () => {
+        const patient = `p-${randomUUID()}`;
+        const sameMillisecond = new Date().toISOString();
+        const recs = Array.from({ length: 5 }, () =>
+          aRecommendation({ id: uuidv7(), patient_id: patient, created_at: sameMillisecond }),
+        );
+        await Promise.all(recs.map((rec) => create(rec)));
+        expect(await historyIds(patient)).to.deep.equal(recs.map((r) => r.id).reverse());
       });
 
       it('has no next when the last page is exactly full', async () => {
