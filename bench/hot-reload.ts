@@ -1,7 +1,8 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
-import type { EvaluateLog, ScenarioResult } from './load.js';
+import type { EvaluateLog } from './evaluate-log.js';
+import type { ScenarioResult } from './load.js';
 import type { HotReloadResult } from './report.js';
 
 export interface StagedReload {

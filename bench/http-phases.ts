@@ -1,6 +1,7 @@
 import { signToken } from '../core/auth/sign-token.js';
+import { EvaluateLog } from './evaluate-log.js';
 import { reloadOutcome, stageReload } from './hot-reload.js';
-import { ceiling, evaluate, EvaluateLog, mixed, patientHistory, readRecommendation, type ScenarioResult, type Target } from './load.js';
+import { ceiling, evaluate, mixed, patientHistory, readRecommendation, type ScenarioResult, type Target } from './load.js';
 import { patientSource } from './patients.js';
 import { sampleRss } from './processes.js';
 import type { HotReloadResult, MemoryResult } from './report.js';
@@ -23,6 +24,7 @@ export interface HttpResults {
   hotReload?: HotReloadResult;
 }
 
+/** Recommendations the read phases use; the log keeps no more ids than this. */
 const WARM_IDS = 1000;
 /** The default invalidationWindowMs of both cache adapters. */
 const INVALIDATION_WINDOW_MS = 5000;
@@ -36,7 +38,7 @@ export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise
   );
   const target: Target = { url: stack.apiUrl, token, connections };
   const patients = patientSource();
-  const log = new EvaluateLog();
+  const log = new EvaluateLog(WARM_IDS);
   const scenarios: ScenarioResult[] = [];
 
   progress('warm-up (JIT, and recommendations for the read phases)');
@@ -55,7 +57,8 @@ export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise
     hotReload = await reloadOutcome(staged, result, log);
   }
 
-  const ids = log.ids.slice(0, WARM_IDS);
+  // A copy: reads cycle over these, and the log still adds ids while it holds fewer than WARM_IDS.
+  const ids = log.ids.slice();
   if (options.scenarios.has('recommendation')) {
     progress(`filling the cache with ${ids.length} recommendations the worker has settled`);
     await warmCache(target, ids);

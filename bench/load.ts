@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import type { PatientId } from '../core/recommendation.js';
+import type { EvaluateLog } from './evaluate-log.js';
 import type { PatientSource } from './patients.js';
 
 /** One measured load phase, as the report shows it. */
@@ -25,23 +26,6 @@ export interface Target {
 
 /** How long a phase runs: seconds, or an exact number of requests. */
 export type Length = { duration: number } | { amount: number };
-
-/** What POST /evaluate answered: ids for the read phases, and which ruleset version stamped each response. */
-export class EvaluateLog {
-  readonly ids: string[] = [];
-  readonly versions = new Map<string, { count: number; firstAt: number }>();
-  lastVersion: string | undefined;
-
-  record(status: number, body: string): void {
-    if (status !== 201) return;
-    const rec = JSON.parse(body) as { id: string; ruleset: { version: string } };
-    if (this.ids.length < 50_000) this.ids.push(rec.id);
-    const seen = this.versions.get(rec.ruleset.version);
-    if (seen) seen.count += 1;
-    else this.versions.set(rec.ruleset.version, { count: 1, firstAt: Date.now() });
-    this.lastVersion = rec.ruleset.version;
-  }
-}
 
 export function ceiling(url: string, connections: number, length: Length): Promise<ScenarioResult> {
   return drive('ceiling (bare express)', { url, connections, ...length, requests: [{ method: 'GET', path: '/' }] });
