@@ -2,8 +2,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
 import type { EvaluateLog } from './evaluate-log.js';
-import type { ScenarioResult } from './load.js';
 import type { HotReloadResult } from './report.js';
+import type { ScenarioResult, Slice } from './slices.js';
 
 export interface StagedReload {
   newVersion: string;
@@ -31,7 +31,7 @@ export async function stageReload(rulesDir: string, delayMs: number): Promise<St
 }
 
 /** Did the POST phase the reload happened in lose any request, and did later responses carry the new version? */
-export async function reloadOutcome(staged: StagedReload, phase: ScenarioResult, log: EvaluateLog): Promise<HotReloadResult> {
+export async function reloadOutcome(staged: StagedReload, phase: ScenarioResult, log: EvaluateLog, ceilingSlices: readonly Slice[]): Promise<HotReloadResult> {
   const copiedAt = await staged.copiedAt;
   const seen = log.versions.get(staged.newVersion);
   return {
@@ -39,6 +39,7 @@ export async function reloadOutcome(staged: StagedReload, phase: ScenarioResult,
     failedRequests: phase.errors + phase.non2xx,
     responsesWithNewVersion: seen?.count ?? 0,
     firstStampedAfterMs: seen ? seen.firstAt - copiedAt : null,
+    ceilingSliceInBetween: seen ? ceilingSlices.some((s) => s.startedAt > copiedAt && s.startedAt < seen.firstAt) : false,
     lastVersion: log.lastVersion ?? null,
   };
 }

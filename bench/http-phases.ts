@@ -1,24 +1,29 @@
 import { signToken } from '../core/auth/sign-token.js';
 import { EvaluateLog } from './evaluate-log.js';
-import { reloadOutcome, stageReload } from './hot-reload.js';
-import { ceiling, evaluate, mixed, patientHistory, readRecommendation, type ScenarioResult, type Target } from './load.js';
+import { reloadOutcome, stageReload, type StagedReload } from './hot-reload.js';
+import { interleave, interleavedRow, type Interleaved } from './interleave.js';
+import { ceiling, evaluate, patientHistory, readRecommendation, type Length, type Target } from './load.js';
+import { runMemoryPhase } from './memory-phase.js';
 import { patientSource } from './patients.js';
-import { sampleRss } from './processes.js';
 import type { HotReloadResult, MemoryResult } from './report.js';
+import { summarize, type ScenarioResult, type Slice } from './slices.js';
 import type { Stack } from './stack.js';
 
 export type HttpScenario = 'evaluate' | 'recommendation' | 'history' | 'memory';
 
 export interface HttpOptions {
   connections: number;
+  /** Seconds of load per scenario, split into `rounds` slices, each after a ceiling slice as long. */
   duration: number;
+  rounds: number;
   memoryRequests: number;
   scenarios: ReadonlySet<HttpScenario>;
   progress: (line: string) => void;
 }
 
 export interface HttpResults {
-  ceiling: ScenarioResult;
+  /** Every ceiling slice of the run together; undefined when no scenario was interleaved with it. */
+  ceiling?: ScenarioResult;
   scenarios: ScenarioResult[];
   memory?: MemoryResult;
   hotReload?: HotReloadResult;
@@ -31,7 +36,7 @@ const INVALIDATION_WINDOW_MS = 5000;
 
 /** The phases in order; each read phase uses what the earlier writes created. */
 export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise<HttpResults> {
-  const { connections, duration, progress } = options;
+  const { connections, duration, rounds, progress } = options;
   const token = signToken(
     { secret: stack.jwtSecret, algorithm: 'HS256', audience: 'clinical-recommendations' },
     { scopes: ['recommendations:write', 'recommendations:read'], subject: 'bench', expiresInSeconds: 3600 },
@@ -40,21 +45,35 @@ export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise
   const patients = patientSource();
   const log = new EvaluateLog(WARM_IDS);
   const scenarios: ScenarioResult[] = [];
+  const runs: Interleaved[] = [];
+  const sliceSec = duration / rounds;
+  const pids = { ceiling: stack.ceiling.pid, api: stack.api.pid, ...(stack.worker ? { worker: stack.worker.pid } : {}) };
+  const interleaved = async (name: string, scenario: (length: Length) => Promise<Slice>, beforeScenarioSlice?: (round: number) => Promise<void>) => {
+    progress(`${name}: ${rounds} rounds of ${sliceSec} s ceiling, then ${sliceSec} s ${name}`);
+    const run = await interleave({ rounds, sliceSec, pids, ceiling: (length) => ceiling(stack.ceilingUrl, connections, length), scenario, ...(beforeScenarioSlice ? { beforeScenarioSlice } : {}) });
+    runs.push(run);
+    const row = interleavedRow(name, run);
+    scenarios.push(row);
+    return { run, row };
+  };
 
   progress('warm-up (JIT, and recommendations for the read phases)');
   const warmUp = await evaluate(target, patients, log, { duration: 2 }, 'warm-up');
   if (log.ids.length === 0) throw new Error(`POST /evaluate created nothing during warm-up: ${warmUp.samples.join(' | ')}`);
   await ceiling(stack.ceilingUrl, connections, { duration: 1 });
-  progress('ceiling');
-  const ceilingResult = await ceiling(stack.ceilingUrl, connections, { duration });
 
   let hotReload: HotReloadResult | undefined;
   if (options.scenarios.has('evaluate')) {
-    progress('POST /evaluate (a new ruleset version is copied into RULES_DIR a third of the way in)');
-    const staged = await stageReload(stack.rulesDir, (duration * 1000) / 3);
-    const result = await evaluate(target, patients, log, { duration });
-    scenarios.push(result);
-    hotReload = await reloadOutcome(staged, result, log);
+    progress('a new ruleset version is copied into RULES_DIR a third of the way into the POST /evaluate load');
+    // A third of the way, rounded to the nearest POST slice start (plus a tenth of a slice, so POSTs are
+    // flowing when the file lands): the reload gets a whole slice under load, not a ceiling slice, to show.
+    const reloadRound = Math.round(rounds / 3);
+    let staged: StagedReload | undefined;
+    const { run, row } = await interleaved('POST /evaluate', (length) => evaluate(target, patients, log, length), async (round) => {
+      if (round === reloadRound) staged = await stageReload(stack.rulesDir, (sliceSec * 1000) / 10);
+    });
+    if (staged === undefined) throw new Error('the hot reload was never staged');
+    hotReload = await reloadOutcome(staged, row, log, run.ceiling);
   }
 
   // A copy: reads cycle over these, and the log still adds ids while it holds fewer than WARM_IDS.
@@ -62,44 +81,27 @@ export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise
   if (options.scenarios.has('recommendation')) {
     progress(`filling the cache with ${ids.length} recommendations the worker has settled`);
     await warmCache(target, ids);
-    progress('GET /recommendation/{id}');
-    scenarios.push(await readRecommendation(target, ids, { duration }));
+    await interleaved('GET /recommendation/{id}', (length) => readRecommendation(target, ids, length));
   }
   if (options.scenarios.has('history')) {
-    progress('GET /patients/{id}/recommendations');
-    scenarios.push(await patientHistory(target, patients.ids, { duration }));
+    await interleaved('GET /patients/{id}/recommendations', (length) => patientHistory(target, patients.ids, length));
   }
 
   let memory: MemoryResult | undefined;
   if (options.scenarios.has('memory')) {
-    // Warm up on this very mix first: the earlier phases never shaped the heap for it.
-    const warmUpRequests = Math.min(10_000, Math.ceil(options.memoryRequests / 10));
-    progress(`memory phase: ${warmUpRequests} mixed requests to warm up, then ${options.memoryRequests} measured`);
-    await mixed(target, patients, ids, log, { amount: warmUpRequests });
-    const rss = sampleRss(stack.api.pid);
-    const warm = Date.now();
-    scenarios.push(await mixed(target, patients, ids, log, { amount: options.memoryRequests }).finally(() => rss.stop()));
-    const end = Date.now();
-    // GC timing makes RSS spike by up to a third for seconds at a time, so a single reading
-    // decides nothing: compare the medians of the first and the last 15% of the measured requests.
-    const window = (end - warm) * 0.15;
-    const before = rss.medianBetween(warm, warm + window);
-    const after = rss.medianBetween(end - window, end);
-    memory = {
-      requests: options.memoryRequests,
-      windowSec: Math.round(window / 100) / 10,
-      rssBeforeMb: mb(before),
-      rssAfterMb: mb(after),
-      rssPeakMb: mb(rss.maxBetween(warm, end)),
-      growthPct: ((after - before) / before) * 100,
-    };
+    const phase = await runMemoryPhase({ stack, target, patients, ids, log, requests: options.memoryRequests, progress });
+    scenarios.push(phase.row);
+    memory = phase.memory;
   }
   if (stack.api.exited()) throw new Error(`the API process died during the benchmark:\n${stack.api.output()}`);
-  return { ceiling: ceilingResult, scenarios, memory, hotReload };
+  return { ...(runs.length > 0 ? { ceiling: ceilingRow(runs) } : {}), scenarios, memory, hotReload };
 }
 
-function mb(bytes: number): number {
-  return Math.round(bytes / 104_857.6) / 10;
+/** The ceiling row shows all its slices together, from every scenario's rounds. */
+function ceilingRow(runs: readonly Interleaved[]): ScenarioResult {
+  const server = runs.reduce<number | undefined>((total, run) => (total === undefined || run.ceilingCpu.server === undefined ? undefined : total + run.ceilingCpu.server), 0);
+  const loadGenerator = runs.reduce((total, run) => total + run.ceilingCpu.loadGenerator, 0);
+  return summarize('ceiling (bare express)', runs.flatMap((run) => run.ceiling), { server, loadGenerator }, { ratioToCeiling: 1 });
 }
 
 /**

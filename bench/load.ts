@@ -2,21 +2,7 @@ import autocannon from 'autocannon';
 import type { PatientId } from '../core/recommendation.js';
 import type { EvaluateLog } from './evaluate-log.js';
 import type { PatientSource } from './patients.js';
-
-/** One measured load phase, as the report shows it. */
-export interface ScenarioResult {
-  name: string;
-  requests: number;
-  reqPerSec: number;
-  p50: number;
-  p97_5: number;
-  p99: number;
-  /** Connection errors and timeouts. */
-  errors: number;
-  non2xx: number;
-  /** The first few non-2xx bodies, so a failed budget says why. */
-  samples: string[];
-}
+import type { RawRun, Slice } from './slices.js';
 
 export interface Target {
   url: string;
@@ -27,24 +13,24 @@ export interface Target {
 /** How long a phase runs: seconds, or an exact number of requests. */
 export type Length = { duration: number } | { amount: number };
 
-export function ceiling(url: string, connections: number, length: Length): Promise<ScenarioResult> {
+export function ceiling(url: string, connections: number, length: Length): Promise<Slice> {
   return drive('ceiling (bare express)', { url, connections, ...length, requests: [{ method: 'GET', path: '/' }] });
 }
 
-export function evaluate(target: Target, patients: PatientSource, log: EvaluateLog, length: Length, name = 'POST /evaluate'): Promise<ScenarioResult> {
+export function evaluate(target: Target, patients: PatientSource, log: EvaluateLog, length: Length, name = 'POST /evaluate'): Promise<Slice> {
   return drive(name, { url: target.url, connections: target.connections, ...length, requests: [evaluateRequest(target, patients, log)] });
 }
 
-export function readRecommendation(target: Target, ids: readonly string[], length: Length): Promise<ScenarioResult> {
+export function readRecommendation(target: Target, ids: readonly string[], length: Length): Promise<Slice> {
   return drive('GET /recommendation/{id}', { url: target.url, connections: target.connections, ...length, requests: [recommendationRequest(target, ids)] });
 }
 
-export function patientHistory(target: Target, patients: readonly PatientId[], length: Length): Promise<ScenarioResult> {
+export function patientHistory(target: Target, patients: readonly PatientId[], length: Length): Promise<Slice> {
   return drive('GET /patients/{id}/recommendations', { url: target.url, connections: target.connections, ...length, requests: [historyRequest(target, patients)] });
 }
 
 /** The memory phase: every connection cycles write, read, history. */
-export function mixed(target: Target, patients: PatientSource, ids: readonly string[], log: EvaluateLog, length: Length): Promise<ScenarioResult> {
+export function mixed(target: Target, patients: PatientSource, ids: readonly string[], log: EvaluateLog, length: Length): Promise<Slice> {
   const requests = [evaluateRequest(target, patients, log), recommendationRequest(target, ids), historyRequest(target, patients.ids)];
   return drive('mixed (memory phase)', { url: target.url, connections: target.connections, ...length, requests });
 }
@@ -79,7 +65,7 @@ function historyRequest(target: Target, patients: readonly PatientId[]): autocan
 }
 
 /** Runs autocannon in this process and keeps a few non-2xx bodies for the report. */
-function drive(name: string, options: autocannon.Options): Promise<ScenarioResult> {
+function drive(name: string, options: autocannon.Options): Promise<Slice> {
   const samples: string[] = [];
   const requests = options.requests?.map((request) => ({
     ...request,
@@ -88,19 +74,24 @@ function drive(name: string, options: autocannon.Options): Promise<ScenarioResul
       if (typeof request.onResponse === 'function') request.onResponse(status, body, context, headers);
     },
   }));
+  const startedAt = Date.now();
+  // skipAggregateResult: the raw run keeps its latency histogram, so slices merge exactly (slices.ts).
+  // sampleInt: autocannon stops only on a sample tick; at the default 1 s a 1.2 s slice would run 2 s.
+  const run = { ...options, requests, title: name, skipAggregateResult: true, sampleInt: 100 };
   return new Promise((resolve, reject) => {
-    autocannon({ ...options, requests, title: name }, (err: unknown, result) => {
+    autocannon(run, (err: unknown, result) => {
       if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+      const raw = result as unknown as RawRun;
       resolve({
-        name,
-        requests: result.requests.total,
-        reqPerSec: result.requests.average,
-        p50: result.latency.p50,
-        p97_5: result.latency.p97_5,
-        p99: result.latency.p99,
-        errors: result.errors,
-        non2xx: result.non2xx,
+        url: options.url,
+        requests: raw.totalCompletedRequests,
+        seconds: raw.duration,
+        startedAt,
+        endedAt: Date.now(),
+        errors: raw.errors,
+        non2xx: raw.non2xx,
         samples,
+        raw,
       });
     });
   });

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import type { ScenarioResult } from './load.js';
 import type { RulesBenchResult } from './rules-bench.js';
+import type { ScenarioResult } from './slices.js';
 
 export interface MemoryResult {
   requests: number;
@@ -20,6 +20,8 @@ export interface HotReloadResult {
   responsesWithNewVersion: number;
   /** From copying the file into RULES_DIR to the first response stamped with it. */
   firstStampedAfterMs: number | null;
+  /** A ceiling slice (no POST load on the API) ran between the copy and the first stamped response, so firstStampedAfterMs overstates the reload. */
+  ceilingSliceInBetween: boolean;
   lastVersion: string | null;
 }
 
@@ -30,8 +32,19 @@ export interface Budget {
 }
 
 export interface BenchReport {
-  meta: { startedAt: string; mode: 'embedded' | 'redis'; connections: number; durationSec: number; node: string; cpus: number; loadAvgAtStart: number[] };
-  scenarios: Array<ScenarioResult & { ratioToCeiling: number | null }>;
+  meta: {
+    startedAt: string;
+    mode: 'embedded' | 'redis';
+    connections: number;
+    /** Seconds of load per scenario, in `rounds` slices, each after a ceiling slice as long. */
+    durationSec: number;
+    rounds: number;
+    node: string;
+    cpus: number;
+    loadAvgAtStart: number[];
+  };
+  /** The ceiling (all its slices) first, then each scenario. */
+  scenarios: ScenarioResult[];
   memory?: MemoryResult;
   hotReload?: HotReloadResult;
   rules?: RulesBenchResult;
@@ -79,33 +92,6 @@ export function checkBudgets(report: Omit<BenchReport, 'budgets'>): Budget[] {
 
 function pct(ratio: number): string {
   return `${(ratio * 100).toFixed(0)}% of ceiling`;
-}
-
-export function printReport(report: BenchReport, out: (line: string) => void): void {
-  const rows = [['scenario', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'errors/non-2xx', 'ratio']];
-  for (const s of report.scenarios) {
-    const ratio = s.ratioToCeiling === null ? '' : `${(s.ratioToCeiling * 100).toFixed(0)}%`;
-    rows.push([s.name, s.reqPerSec.toFixed(0), String(s.p50), String(s.p97_5), String(s.p99), `${s.errors}/${s.non2xx}`, ratio]);
-  }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  if (rows.length > 1) for (const row of rows) out(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
-  for (const s of report.scenarios) for (const sample of s.samples) out(`  ${s.name}: ${sample}`);
-
-  const { memory, hotReload, rules } = report;
-  if (memory) {
-    const how = `median of the first vs the last ${memory.windowSec} s`;
-    out(`memory: API RSS ${memory.rssBeforeMb} -> ${memory.rssAfterMb} MB (${memory.growthPct.toFixed(1)}%) over ${memory.requests} requests (${how}); peak ${memory.rssPeakMb} MB`);
-  }
-  if (hotReload) {
-    const after = hotReload.firstStampedAfterMs === null ? 'never' : `${hotReload.firstStampedAfterMs} ms after the copy`;
-    out(`hot reload: ${hotReload.newVersion} first stamped ${after}; ${hotReload.responsesWithNewVersion} responses with it; ${hotReload.failedRequests} failed requests`);
-  }
-  if (rules) {
-    out(`rules: shipped ruleset ${Math.round(rules.shipped.evaluationsPerSec)} evaluations/s; ${rules.generated.rules} generated rules ${Math.round(rules.generated.evaluationsPerSec)} evaluations/s (one core, sequential)`);
-    out(`rules: validate+compile (checkRulesetFile, median of 5) shipped ${rules.validateCompileMs.shipped.toFixed(1)} ms, ${rules.generated.rules} rules ${rules.validateCompileMs.generated.toFixed(1)} ms`);
-    out(`rules: file written into a watched folder -> registry active ${rules.hotReloadMs.toFixed(0)} ms (${rules.generated.rules} rules, includes the watcher's delay)`);
-  }
-  for (const b of report.budgets) out(`${b.status} ${b.name}: ${b.detail}`);
 }
 
 export function writeReport(report: BenchReport, file: string): void {

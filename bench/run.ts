@@ -3,7 +3,8 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runHttpPhases, type HttpScenario } from './http-phases.js';
-import { checkBudgets, printReport, writeReport, type BenchReport } from './report.js';
+import { printReport } from './print-report.js';
+import { checkBudgets, writeReport, type BenchReport } from './report.js';
 import { runRulesBench } from './rules-bench.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -11,10 +12,12 @@ const HTTP_SCENARIOS: readonly HttpScenario[] = ['evaluate', 'recommendation', '
 const SCENARIOS = [...HTTP_SCENARIOS, 'rules'] as const;
 
 const USAGE = `usage: npm run bench -- [options]
-  --duration <s>          seconds per load scenario (default 10)
+  --duration <s>          seconds of load per scenario (default 10)
+  --rounds <n>            each scenario's load is split into n slices, each after a ceiling slice
+                          as long, and compared with those ceiling slices (default 5)
   --connections <n>       concurrent connections (default 50; the budgets are defined at 50)
   --redis                 API and worker as separate processes on a private redis-server
-  --scenario <name>       run only this one (repeatable): ${SCENARIOS.join(', ')}; the ceiling always runs
+  --scenario <name>       run only this one (repeatable): ${SCENARIOS.join(', ')}
   --memory-requests <n>   requests in the memory phase (default 100000)
   --cpu-prof <dir>        write a V8 CPU profile of the API process into <dir>
   --strict                exit 1 when a budget is missed
@@ -22,6 +25,7 @@ const USAGE = `usage: npm run bench -- [options]
 
 interface Options {
   duration: number;
+  rounds: number;
   connections: number;
   redis: boolean;
   scenarios: Set<string>;
@@ -35,6 +39,7 @@ function parseOptions(argv: string[]): Options {
     args: argv,
     options: {
       duration: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '50' },
       redis: { type: 'boolean', default: false },
       scenario: { type: 'string', multiple: true },
@@ -54,6 +59,7 @@ function parseOptions(argv: string[]): Options {
   for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) usage(2, `unknown scenario "${s}"`);
   return {
     duration: positive('duration', values.duration),
+    rounds: Math.round(positive('rounds', values.rounds)),
     connections: Math.round(positive('connections', values.connections)),
     redis: values.redis,
     scenarios,
@@ -80,6 +86,7 @@ async function main(): Promise<number> {
     mode: options.redis ? 'redis' : 'embedded',
     connections: options.connections,
     durationSec: options.duration,
+    rounds: options.rounds,
     node: process.version,
     cpus: os.cpus().length,
     loadAvgAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
@@ -100,11 +107,11 @@ async function main(): Promise<number> {
     http = await runHttpPhases(stack, { ...options, scenarios: httpScenarios, progress });
   }
 
-  const ceilingRps = http?.ceiling.reqPerSec;
-  const scenarios = http ? [{ ...http.ceiling, ratioToCeiling: 1 }, ...http.scenarios.map((s) => ({ ...s, ratioToCeiling: ceilingRps ? s.reqPerSec / ceilingRps : null }))] : [];
+  const scenarios = http ? [...(http.ceiling ? [http.ceiling] : []), ...http.scenarios] : [];
   const partial = { meta, scenarios, memory: http?.memory, hotReload: http?.hotReload, rules };
   const report: BenchReport = { ...partial, budgets: checkBudgets(partial) };
-  say(`\n${meta.mode} mode, ${meta.connections} connections, ${meta.durationSec} s per scenario, ${meta.cpus} CPUs, load average at start ${meta.loadAvgAtStart.join(' ')}`);
+  const slices = `${meta.rounds} rounds of ${meta.durationSec / meta.rounds} s ceiling + ${meta.durationSec / meta.rounds} s scenario`;
+  say(`\n${meta.mode} mode, ${meta.connections} connections, ${meta.durationSec} s per scenario (${slices}), ${meta.cpus} CPUs, load average at start ${meta.loadAvgAtStart.join(' ')}`);
   printReport(report, say);
   const out = process.env.BENCH_OUT ?? 'bench-results.json';
   writeReport(report, out);

@@ -9,8 +9,12 @@ import { freePort, spawnChild, startRedis, waitForHttp, type Child } from './pro
 export interface Stack {
   apiUrl: string;
   ceilingUrl: string;
-  /** The API process, whose RSS the memory phase reads. */
+  /** The API process, whose RSS the memory phase reads and whose CPU time every scenario reads. */
   api: Child;
+  /** With --redis: the worker process, whose CPU time is reported apart from the API's. */
+  worker?: Child;
+  /** The bare express app, whose CPU time per request is the ceiling's. */
+  ceiling: Child;
   /** The service's RULES_DIR: a temp copy of rules/, so a hot reload can be staged without touching the repo. */
   rulesDir: string;
   jwtSecret: string;
@@ -58,9 +62,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const apiPort = await freePort();
     const api = node('api', ['api/main.ts', ...(options.redis ? [] : ['--with-worker'])], { ...base, PORT: String(apiPort) }, profile);
     children.push(api);
+    let worker: Child | undefined;
     if (options.redis) {
       const workerPort = await freePort();
-      const worker = node('worker', ['worker/main.ts'], { ...base, PORT: String(workerPort) });
+      worker = node('worker', ['worker/main.ts'], { ...base, PORT: String(workerPort) });
       children.push(worker);
       await waitForHttp(worker, `http://127.0.0.1:${workerPort}/health/ready`);
     }
@@ -73,7 +78,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const ceilingUrl = `http://127.0.0.1:${ceilingPort}`;
     await waitForHttp(api, `${apiUrl}/health/ready`);
     await waitForHttp(ceiling, `${ceilingUrl}/`);
-    return { apiUrl, ceilingUrl, api, rulesDir, jwtSecret, stop };
+    return { apiUrl, ceilingUrl, api, ...(worker ? { worker } : {}), ceiling, rulesDir, jwtSecret, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,0 +1,89 @@
+import type { Length } from './load.js';
+import { cpuBetween, cpuSeconds } from './process-cpu.js';
+import { rate, summarize, type ScenarioResult, type Slice, type SliceCpu } from './slices.js';
+
+// The machine's speed drifts by a factor of two within minutes (other tenants), so a
+// ceiling measured once and a scenario measured later do not compare. Alternating short
+// slices of both, and comparing sums over the same rounds, exposes both to the same drift.
+
+export interface InterleaveOptions {
+  rounds: number;
+  sliceSec: number;
+  ceiling: (length: Length) => Promise<Slice>;
+  scenario: (length: Length) => Promise<Slice>;
+  pids: { ceiling: number; api: number; worker?: number };
+  /** Awaited just before each scenario slice starts (the POST phase stages its hot reload here). */
+  beforeScenarioSlice?: (round: number) => Promise<void>;
+}
+
+export interface Interleaved {
+  ceiling: Slice[];
+  scenario: Slice[];
+  ceilingCpu: SliceCpu;
+  scenarioCpu: SliceCpu;
+  /** Service (API + worker) CPU seconds spent during the ceiling slices after the first: work the scenario deferred, competing with the ceiling. */
+  serviceCpuInCeilingSlices: number | undefined;
+}
+
+/** `rounds` times: a ceiling slice, then a scenario slice, same length and connections. */
+export async function interleave(options: InterleaveOptions): Promise<Interleaved> {
+  const { rounds, sliceSec, pids } = options;
+  const ceiling: Slice[] = [];
+  const scenario: Slice[] = [];
+  let ceilingServer: number | undefined = 0;
+  let serviceInCeiling: number | undefined = 0;
+  let ceilingLoadGen = 0;
+  let scenarioLoadGen = 0;
+  let first: { api: number | undefined; worker: number | undefined } | undefined;
+  for (let round = 0; round < rounds; round += 1) {
+    const c0 = { server: cpuSeconds(pids.ceiling), service: serviceCpu(pids), loadGen: process.cpuUsage() };
+    ceiling.push(await options.ceiling({ duration: sliceSec }));
+    ceilingServer = add(ceilingServer, cpuBetween(c0.server, cpuSeconds(pids.ceiling)));
+    if (round > 0) serviceInCeiling = add(serviceInCeiling, cpuBetween(c0.service, serviceCpu(pids)));
+    ceilingLoadGen += loadGenSeconds(c0.loadGen);
+
+    await options.beforeScenarioSlice?.(round);
+    const s0 = process.cpuUsage();
+    first ??= { api: cpuSeconds(pids.api), worker: pids.worker === undefined ? undefined : cpuSeconds(pids.worker) };
+    scenario.push(await options.scenario({ duration: sliceSec }));
+    scenarioLoadGen += loadGenSeconds(s0);
+  }
+  // The service's CPU counts from the start of the first scenario slice to the end of the last, ceiling
+  // slices included: the in-process worker finishes a slice's events during the next ceiling slice, and
+  // that work is part of what a request costs. Only the last slice's leftover goes uncounted.
+  const scenarioCpu: SliceCpu = {
+    server: cpuBetween(first?.api, cpuSeconds(pids.api)),
+    ...(pids.worker === undefined ? {} : { worker: cpuBetween(first?.worker, cpuSeconds(pids.worker)) }),
+    loadGenerator: scenarioLoadGen,
+  };
+  return { ceiling, scenario, ceilingCpu: { server: ceilingServer, loadGenerator: ceilingLoadGen }, scenarioCpu, serviceCpuInCeilingSlices: serviceInCeiling };
+}
+
+/** The scenario's row: its slices merged, its req/s over the ceiling's in the same rounds. */
+export function interleavedRow(name: string, run: Interleaved): ScenarioResult {
+  const service = add(run.scenarioCpu.server, run.scenarioCpu.worker ?? 0);
+  const share = service === undefined || run.serviceCpuInCeilingSlices === undefined || service === 0 ? null : run.serviceCpuInCeilingSlices / service;
+  return summarize(name, run.scenario, run.scenarioCpu, { ...ratios(run), cpuShareInCeilingSlices: share });
+}
+
+function ratios(run: Interleaved): { ratioToCeiling: number; rounds: { ratios: number[]; medianRatio: number } } {
+  const perRound = run.scenario.map((slice, i) => rate([slice]) / rate([run.ceiling[i] as Slice]));
+  const sorted = [...perRound].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 === 1 ? (sorted[Math.floor(mid)] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  // Rates, not raw request counts: a slice can overrun its nominal length by up to a sample tick.
+  return { ratioToCeiling: rate(run.scenario) / rate(run.ceiling), rounds: { ratios: perRound, medianRatio: median } };
+}
+
+function serviceCpu(pids: InterleaveOptions['pids']): number | undefined {
+  return add(cpuSeconds(pids.api), pids.worker === undefined ? 0 : cpuSeconds(pids.worker));
+}
+
+function loadGenSeconds(since: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1e6;
+}
+
+function add(total: number | undefined, more: number | undefined): number | undefined {
+  return total === undefined || more === undefined ? undefined : total + more;
+}
