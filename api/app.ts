@@ -6,8 +6,6 @@ import type { HealthCheck } from '../core/health.js';
 import { opsRoutes } from '../core/http/ops-routes.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { RecommendationEvent } from '../core/recommendation.js';
-import type { Recommender } from '../core/rules/recommender.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { requireScope } from './auth.js';
 import { openapiDocument, openapiText } from './openapi.js';
@@ -19,14 +17,15 @@ import { evaluateHandler } from './routes/evaluate.js';
 import { getRecommendationHandler, listPatientRecommendationsHandler } from './routes/recommendations.js';
 import { getReportSummaryHandler } from './routes/reports.js';
 import { getRulesHandler } from './routes/rules.js';
+import type { ServiceCore } from './service-core.js';
 
 export interface AppDeps {
   verifyToken: TokenVerifier;
+  /** For reads: writes happen in the service core. */
   store: RecommendationStore;
   cache: RecommendationCache;
-  recommender: Recommender;
-  rulesStatus: () => unknown;
-  onRecommendationCreated: (event: RecommendationEvent) => void;
+  evaluate: ServiceCore['evaluate'];
+  rulesStatus: () => Promise<unknown>;
   health: HealthCheck[];
   metrics: Metrics;
   logger: Logger;
@@ -49,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(httpMetrics(deps.metrics));
 
   const handlers: Record<string, RequestHandler> = {
-    evaluatePatient: evaluateHandler({ ...deps, onCreated: deps.onRecommendationCreated }),
+    evaluatePatient: evaluateHandler(deps),
     getRecommendation: getRecommendationHandler(deps),
     listPatientRecommendations: listPatientRecommendationsHandler(deps),
     getRules: getRulesHandler(deps.rulesStatus),

@@ -3,4 +3,5 @@ import { runProcess } from '../core/process-lifecycle.js';
 import { startApiService } from './service.js';
 
 const withWorker = process.argv.includes('--with-worker');
-await runProcess(withWorker ? 'all-in-one' : 'api', (config, logger) => startApiService(config, logger, { withWorker }));
+const service = withWorker ? 'all-in-one' : 'api';
+await runProcess(service, (config, logger) => startApiService(config, logger, { withWorker, service }));

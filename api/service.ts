@@ -4,106 +4,84 @@ import type { Config } from '../core/config.js';
 import type { HealthCheck } from '../core/health.js';
 import { listen } from '../core/http/server.js';
 import type { Logger } from '../core/logger.js';
-import { createMetrics, setActiveRuleset } from '../core/metrics.js';
-import { createOutboxRelay } from '../core/outbox-relay.js';
-import { createRulesetRegistry, createRulesRecommender } from '../core/rules/ruleset-registry.js';
-import { openAdapters } from '../core/runtime.js';
+import { createMetrics, recordJob, setActiveRuleset } from '../core/metrics.js';
+import { openReadAdapters } from '../core/runtime.js';
 import type { RecommendationStore } from '../core/store/store.js';
-import { startWorker } from '../worker/worker.js';
-import { workerChannels } from '../worker/service.js';
 import { createApp } from './app.js';
+import { startCoreThread } from './core-client.js';
+import type { CoreListener, ServiceCore } from './service-core.js';
 
 export interface ApiService {
   port: number;
-  /** Emits `processed` (recommendation id) when the in-process worker finishes an event. */
+  /** Emits `processed` (recommendation id) when the worker beside the API finishes an event. */
   events: EventEmitter;
-  /** The store this API writes to (tests and tools read worker effects through it). */
+  /** The store this API reads (tests and tools read worker effects through it). */
   store: RecommendationStore;
   /** Drains: stop accepting, finish in-flight requests and active jobs, close everything. */
   stop(): Promise<void>;
 }
 
-const PURGE_INTERVAL_MS = 60 * 60 * 1000;
-
 /**
- * Starts the API (and, when asked or when events cannot leave the process,
- * the worker beside it). Throws when no ruleset is valid.
+ * Starts the API: HTTP on this thread, the service core (rules, writes,
+ * publishing, and the worker when asked or when events cannot leave the
+ * process) on its own thread. Throws when no ruleset is valid.
  */
-export async function startApiService(config: Config, logger: Logger, options: { withWorker: boolean }): Promise<ApiService> {
-  const adapters = await openAdapters(config, logger, 'api');
+export async function startApiService(config: Config, logger: Logger, options: { withWorker: boolean; service?: string }): Promise<ApiService> {
+  const reads = await openReadAdapters(config, logger, 'api');
+  const events = new EventEmitter();
+  let core: ServiceCore | undefined;
+  const running = (): ServiceCore => {
+    if (core === undefined) throw new Error('the service core has not started');
+    return core;
+  };
   const metrics = createMetrics('api', {
-    countPendingEvents: () => adapters.store.countPendingEvents(),
-    queueDepth: () => adapters.publisher.queueDepth(),
+    countPendingEvents: () => reads.store.countPendingEvents(),
+    queueDepth: () => running().queueDepth(),
   });
-  const rules = createRulesetRegistry({
-    dir: config.rulesDir,
-    logger,
-    onReload: ({ ok, activeVersion }) => {
+  const listener: CoreListener = {
+    invalidate: (id) => void reads.cache.invalidate(id),
+    job: (report) => {
+      recordJob(metrics, report);
+      if (report.outcome === 'completed') events.emit('processed', report.recommendationId);
+    },
+    reload: ({ ok, activeVersion }) => {
       metrics.ruleReloads.inc({ outcome: ok ? 'success' : 'rejected' });
       if (activeVersion) setActiveRuleset(metrics, activeVersion);
     },
-  });
+  };
   try {
-    await rules.start();
+    core = await startCoreThread(config, { withWorker: options.withWorker, service: options.service ?? 'api' }, { logs: logger.destination, listener });
   } catch (err) {
-    await adapters.close();
+    await reads.close();
     throw err;
   }
-  const relay = createOutboxRelay({
-    store: adapters.store,
-    publisher: adapters.publisher,
-    logger,
-    confirmedBy: adapters.inProcessQueue ? 'consumer' : 'broker',
-  });
+
   const health: HealthCheck[] = [
-    { name: 'store', critical: true, check: () => adapters.store.ping() },
-    { name: 'rules', critical: true, check: async () => void (rules.current() ?? Promise.reject(new Error('no valid ruleset'))) },
-    { name: 'queue', critical: false, check: () => adapters.publisher.ping() },
+    { name: 'store', critical: true, check: async () => void (await Promise.all([reads.store.ping(), running().checkStore()])) },
+    { name: 'rules', critical: true, check: () => running().checkRules() },
+    { name: 'queue', critical: false, check: () => running().checkQueue() },
   ];
   const app = createApp({
     verifyToken: createTokenVerifier(config.jwt),
-    store: adapters.store,
-    cache: adapters.cache,
-    recommender: createRulesRecommender(rules),
-    rulesStatus: () => rules.status(),
-    onRecommendationCreated: (event) => void relay.publishNew(event),
+    store: reads.store,
+    cache: reads.cache,
+    evaluate: (input, idempotency) => running().evaluate(input, idempotency),
+    rulesStatus: () => running().rulesStatus(),
     health,
     metrics,
     logger,
   });
-
-  const events = new EventEmitter();
-  const runWorker = options.withWorker || adapters.inProcessQueue;
-  if (runWorker) {
-    startWorker({
-      consumer: adapters.consumer(),
-      store: adapters.store,
-      cache: adapters.cache,
-      channels: workerChannels(config, logger),
-      metrics,
-      logger,
-      onProcessed: (id) => events.emit('processed', id),
-    });
-  }
-  relay.start();
-  const purge = setInterval(() => {
-    adapters.store.purgeExpiredIdempotencyKeys(new Date()).catch((err: unknown) => logger.warn({ err }, 'idempotency key purge failed'));
-  }, PURGE_INTERVAL_MS);
-  purge.unref();
-
   const server = await listen(app, config.port);
-  logger.info({ port: server.port, worker: runWorker, store: config.mongodbUri ? 'mongodb' : 'sqlite', queue: config.redisUrl ? 'bullmq' : 'in-process' }, 'api listening');
+  logger.info({ port: server.port, store: config.mongodbUri ? 'mongodb' : 'sqlite', queue: config.redisUrl ? 'bullmq' : 'in-process' }, 'api listening');
 
   return {
     port: server.port,
     events,
-    store: adapters.store,
+    store: reads.store,
     async stop() {
-      clearInterval(purge);
       await server.close();
-      await relay.stop();
-      await rules.close();
-      await adapters.close();
+      await running().close();
+      await reads.close();
       logger.info({}, 'api stopped');
     },
   };

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import winston from 'winston';
 import { currentContext } from './request-context.js';
 
@@ -10,6 +11,8 @@ import { currentContext } from './request-context.js';
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
+  /** Where the lines go, so lines another thread formats can join them. */
+  readonly destination: NodeJS.WritableStream;
   error(fields: LogFields, message: string): void;
   warn(fields: LogFields, message: string): void;
   info(fields: LogFields, message: string): void;
@@ -40,29 +43,29 @@ export function createLogger(
   level: string,
   options: { service: string; stream?: NodeJS.WritableStream },
 ): Logger {
-  const transport = options.stream
-    ? new winston.transports.Stream({ stream: options.stream })
-    : new winston.transports.Console();
+  const destination = options.stream ?? process.stdout;
   return wrap(
     winston.createLogger({
       level,
       defaultMeta: { service: options.service },
       format: winston.format.combine(withContext(), serializeError(), winston.format.timestamp(), winston.format.json()),
-      transports: [transport],
+      transports: [new winston.transports.Stream({ stream: destination })],
     }),
+    destination,
   );
 }
 
-function wrap(target: winston.Logger): Logger {
+function wrap(target: winston.Logger, destination: NodeJS.WritableStream): Logger {
   // winston formats a line before its transport drops it by level: skip that work up front.
   const at = (level: 'error' | 'warn' | 'info' | 'debug') => (fields: LogFields, message: string) => {
     if (target.isLevelEnabled(level)) target.log(level, message, fields);
   };
-  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), child: (fields) => wrap(target.child(fields)) };
+  return { destination, error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), child: (fields) => wrap(target.child(fields), destination) };
 }
 
 /** For tests and tools that must not print. */
 export const silentLogger: Logger = {
+  destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
   error: () => {},
   warn: () => {},
   info: () => {},

@@ -80,3 +80,9 @@ export function setActiveRuleset(metrics: Metrics, version: string): void {
   metrics.activeRuleset.reset();
   metrics.activeRuleset.set({ version }, 1);
 }
+
+/** A worker attempt, as the worker reports it (see worker/worker.ts). */
+export function recordJob(metrics: Metrics, job: { outcome: 'completed' | 'failed'; seconds: number }): void {
+  metrics.jobDuration.observe({ outcome: job.outcome }, job.seconds);
+  if (job.outcome === 'failed') metrics.jobFailures.inc();
+}

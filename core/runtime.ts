@@ -12,9 +12,9 @@ import { openMongoStore } from './store/store-mongo.js';
 import { openSqliteStore } from './store/store-sqlite.js';
 
 /**
- * The adapters of one process, chosen only by configuration: MONGODB_URI
- * selects MongoDB (else SQLite), REDIS_URL selects BullMQ and the Redis cache
- * (else the in-process queue and LRU).
+ * The adapters of one process or thread, chosen only by configuration:
+ * MONGODB_URI selects MongoDB (else SQLite), REDIS_URL selects BullMQ and the
+ * Redis cache (else the in-process queue and LRU).
  */
 export interface Adapters {
   store: RecommendationStore;
@@ -27,14 +27,15 @@ export interface Adapters {
   close(): Promise<void>;
 }
 
-export async function openAdapters(config: Config, logger: Logger, service: string): Promise<Adapters> {
-  const store = config.mongodbUri ? await openMongoStore(config.mongodbUri) : openSqliteStore({ dataDir: config.dataDir });
-  const redis: RedisClient | undefined = config.redisUrl
-    ? createRedisClient({ url: config.redisUrl, logger, name: `clinical-${service}` })
-    : undefined;
-  const cache = redis
-    ? createRedisCache({ client: redis, logger, ttlSeconds: config.cacheTtlSeconds })
-    : createLruCache({ ttlSeconds: config.cacheTtlSeconds });
+export interface AdapterOptions {
+  /** Stands in for the in-process LRU: where the cached views live elsewhere (another thread). */
+  localCache?: RecommendationCache;
+}
+
+export async function openAdapters(config: Config, logger: Logger, service: string, options: AdapterOptions = {}): Promise<Adapters> {
+  const store = await openStore(config);
+  const redis = connectRedis(config, logger, service);
+  const cache = redis ? redisCache(config, redis, logger) : (options.localCache ?? lruCache(config));
   const memory = redis
     ? undefined
     : createMemoryQueue({
@@ -67,4 +68,42 @@ export async function openAdapters(config: Config, logger: Logger, service: stri
       await store.close();
     },
   };
+}
+
+/** What serving reads needs: the store and the cache of recommendation views. */
+export interface ReadAdapters {
+  store: RecommendationStore;
+  cache: RecommendationCache;
+  close(): Promise<void>;
+}
+
+export async function openReadAdapters(config: Config, logger: Logger, service: string): Promise<ReadAdapters> {
+  const store = await openStore(config);
+  const redis = connectRedis(config, logger, service);
+  const cache = redis ? redisCache(config, redis, logger) : lruCache(config);
+  return {
+    store,
+    cache,
+    async close() {
+      await cache.close();
+      if (redis) await closeRedisClient(redis);
+      await store.close();
+    },
+  };
+}
+
+function openStore(config: Config): Promise<RecommendationStore> {
+  return config.mongodbUri ? openMongoStore(config.mongodbUri) : Promise.resolve(openSqliteStore({ dataDir: config.dataDir }));
+}
+
+function connectRedis(config: Config, logger: Logger, service: string): RedisClient | undefined {
+  return config.redisUrl ? createRedisClient({ url: config.redisUrl, logger, name: `clinical-${service}` }) : undefined;
+}
+
+function redisCache(config: Config, client: RedisClient, logger: Logger): RecommendationCache {
+  return createRedisCache({ client, logger, ttlSeconds: config.cacheTtlSeconds });
+}
+
+function lruCache(config: Config): RecommendationCache {
+  return createLruCache({ ttlSeconds: config.cacheTtlSeconds });
 }

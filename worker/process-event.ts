@@ -6,7 +6,8 @@ import type { NotificationChannel } from './notifier.js';
 
 export interface ProcessDeps {
   store: RecommendationStore;
-  cache: RecommendationCache;
+  /** Only invalidations: the worker changes what a view shows, it never reads views. */
+  cache: Pick<RecommendationCache, 'invalidate'>;
   channels: NotificationChannel[];
   logger: Logger;
   now?: () => Date;

@@ -4,7 +4,7 @@ import express from 'express';
 import { opsRoutes } from '../core/http/ops-routes.js';
 import { listen } from '../core/http/server.js';
 import type { Logger } from '../core/logger.js';
-import { createMetrics } from '../core/metrics.js';
+import { createMetrics, recordJob } from '../core/metrics.js';
 import { openAdapters } from '../core/runtime.js';
 import { simulatedEmail, type NotificationChannel } from './notifier.js';
 import { startWorker } from './worker.js';
@@ -35,7 +35,7 @@ export async function startWorkerService(config: Config, logger: Logger): Promis
   app.disable('x-powered-by');
   app.use(opsRoutes(health, metrics));
   const server = await listen(app, config.port);
-  startWorker({ consumer, store: adapters.store, cache: adapters.cache, channels: workerChannels(config, logger), metrics, logger });
+  startWorker({ consumer, store: adapters.store, cache: adapters.cache, channels: workerChannels(config, logger), logger, onJob: (job) => recordJob(metrics, job) });
   logger.info({ port: server.port, concurrency: config.workerConcurrency }, 'worker started');
   return {
     port: server.port,

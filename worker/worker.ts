@@ -1,31 +1,35 @@
 import type { Logger } from '../core/logger.js';
-import type { Metrics } from '../core/metrics.js';
 import type { EventConsumer } from '../core/queue/queue.js';
 import { runWithContext } from '../core/request-context.js';
 import { processRecommendationEvent, type ProcessDeps } from './process-event.js';
 
+/** One finished attempt at an event, for metrics (and, completed, for tests awaiting the worker). */
+export interface JobReport {
+  recommendationId: string;
+  outcome: 'completed' | 'failed';
+  seconds: number;
+}
+
 export interface WorkerDeps extends ProcessDeps {
   consumer: EventConsumer;
-  metrics: Metrics;
   logger: Logger;
-  /** Told after each event is fully processed (like BullMQ's `completed`); tests await it. */
-  onProcessed?: (recommendationId: string) => void;
+  /** Told after each attempt (like BullMQ's `completed` and `failed`). */
+  onJob?: (report: JobReport) => void;
 }
 
 /** Consumes recommendation events until `consumer.close()`; a throw makes the queue retry. */
 export function startWorker(deps: WorkerDeps): void {
   deps.consumer.start(async (event, { attempt }) => {
-    const context = { recommendationId: event.recommendation_id, jobId: event.recommendation_id };
-    await runWithContext(context, async () => {
-      const stop = deps.metrics.jobDuration.startTimer();
+    const recommendationId = event.recommendation_id;
+    await runWithContext({ recommendationId, jobId: recommendationId }, async () => {
+      const started = performance.now();
+      const report = (outcome: JobReport['outcome']) => deps.onJob?.({ recommendationId, outcome, seconds: (performance.now() - started) / 1000 });
       try {
         await processRecommendationEvent(deps, event);
-        stop({ outcome: 'completed' });
-        deps.onProcessed?.(event.recommendation_id);
+        report('completed');
         deps.logger.debug({ attempt }, 'recommendation event processed');
       } catch (err) {
-        stop({ outcome: 'failed' });
-        deps.metrics.jobFailures.inc();
+        report('failed');
         deps.logger.warn({ err, attempt }, 'recommendation event failed; the queue will retry');
         throw err;
       }
