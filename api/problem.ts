@@ -44,7 +44,7 @@ export function sendProblem(res: Response, problem: Omit<Problem, 'type' | 'titl
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
-/** Errors raised by body-parser and express-openapi-validator carry a status. */
+/** Errors raised by body-parser (malformed JSON, too large) carry a status. */
 interface HttpLikeError {
   status?: number;
   statusCode?: number;
