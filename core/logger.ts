@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
+import { batchLines } from './log-batch.js';
 import { currentContext } from './request-context.js';
 
 /**
@@ -49,7 +50,7 @@ export function createLogger(
       level,
       defaultMeta: { service: options.service },
       format: winston.format.combine(withContext(), serializeError(), winston.format.timestamp(), winston.format.json()),
-      transports: [new winston.transports.Stream({ stream: destination })],
+      transports: [new winston.transports.Stream({ stream: batchLines(destination) })],
     }),
     destination,
   );
