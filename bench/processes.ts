@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import { pingRedis } from '../test/setup/redis-ping.js';
 
@@ -15,33 +17,39 @@ export interface Child {
 }
 
 const running = new Set<ChildProcess>();
+const outputDirs: string[] = [];
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  for (const dir of outputDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Its output goes to a file, not a pipe: at thousands of log lines a second,
+ * reading a pipe would cost this process (which also runs the load
+ * generator) CPU that the measurement needs. The tail is read on demand.
+ */
 export function spawnChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Child {
-  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const outputDir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
+  outputDirs.push(outputDir);
+  const logFile = path.join(outputDir, 'output.log');
+  const fd = openSync(logFile, 'w');
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   running.add(child);
   let dead = false;
+  let spawnError = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => {
     dead = true;
     running.delete(child);
   });
-  const tail: string[] = [];
-  child.once('error', (err) => tail.push(`${name}: ${err.message}`));
-  const keep = (chunk: Buffer) => {
-    tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    tail.splice(0, Math.max(0, tail.length - 40));
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  child.once('error', (err) => (spawnError = `${name}: ${err.message}`));
   return {
     name,
     pid: child.pid,
     exited: () => dead,
-    output: () => tail.join('\n'),
+    output: () => [...tailLines(logFile, 40), spawnError].filter(Boolean).join('\n'),
     async stop(graceMs = 10_000) {
       if (dead) return;
       child.kill('SIGTERM');
@@ -50,6 +58,15 @@ export function spawnChild(name: string, command: string, args: string[], env: N
       clearTimeout(timer);
     },
   };
+}
+
+function tailLines(file: string, count: number): string[] {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.split('\n').filter(Boolean).slice(-count);
+  } catch {
+    return [];
+  }
 }
 
 export function freePort(): Promise<number> {

@@ -28,7 +28,7 @@ export interface StackOptions {
 }
 
 /** Variables that would change the adapters or the auth under test: the benchmark sets its own. */
-const SCRUBBED = ['MONGODB_URI', 'REDIS_URL', 'JWT_PUBLIC_KEY', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_SECRET', 'PORT'];
+const SCRUBBED = ['MONGODB_URI', 'REDIS_URL', 'JWT_PUBLIC_KEY', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_SECRET', 'PORT', 'LOG_LEVEL'];
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'clinical-bench-'));
@@ -49,7 +49,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     const base: NodeJS.ProcessEnv = { ...process.env };
     for (const name of SCRUBBED) delete base[name];
-    Object.assign(base, { DATA_DIR: dataDir, RULES_DIR: rulesDir, JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn' });
+    // The service logs at its default level (info), as `npm start` does.
+    Object.assign(base, { DATA_DIR: dataDir, RULES_DIR: rulesDir, JWT_SECRET: jwtSecret });
     if (options.redis) {
       const dir = path.join(root, 'redis');
       mkdirSync(dir);
