@@ -75,7 +75,7 @@ describe('SQLite group commit', () => {
     expect(committedItems()).to.deep.equal(['a', 'c']);
   });
 
-  it('rejects every unit of a batch whose COMMIT fails, and keeps none of its writes', async () => {
+  it('rejects only the unit whose writes fail at COMMIT, and commits its batch-mates', async () => {
     const commit = createGroupCommit(db);
     // A deferred foreign key is only checked at COMMIT: the units succeed, the COMMIT does not.
     const results = await settled([
@@ -84,14 +84,14 @@ describe('SQLite group commit', () => {
       commit.run(insert('b')),
     ]);
 
-    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
-    for (const r of results) expect(String((r as PromiseRejectedResult).reason)).to.match(/FOREIGN KEY constraint failed/);
-    expect(committedItems()).to.deep.equal([]);
+    expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).to.match(/FOREIGN KEY constraint failed/);
+    expect(committedItems()).to.deep.equal(['a', 'b']);
+    expect(reader.prepare('SELECT COUNT(*) AS n FROM child').get()).to.deep.equal({ n: 0 });
     expect(db.inTransaction).to.equal(false);
-    expect(await commit.run(insert('after'))).to.equal(1);
   });
 
-  it('rejects the whole batch when SQLite itself rolls the transaction back, so no later unit commits alone', async () => {
+  it('when SQLite itself rolls the whole transaction back, rejects the unit that caused it and commits the others', async () => {
     const commit = createGroupCommit(db);
     // RAISE(ROLLBACK) ends the whole transaction, as a full disk or an I/O error may.
     const results = await settled([
@@ -100,10 +100,27 @@ describe('SQLite group commit', () => {
       commit.run(insert('c')),
     ]);
 
-    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
-    for (const r of results) expect(String((r as PromiseRejectedResult).reason)).to.match(/rolled back by SQLite/);
-    expect(committedItems()).to.deep.equal([]);
+    expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).to.match(/rolled back by SQLite/);
+    expect(committedItems()).to.deep.equal(['a', 'c']);
     expect(await commit.run(insert('after'))).to.equal(1);
+  });
+
+  it('runs each unit once when its batch commits, and again alone only when a batch-mate failed', async () => {
+    const commit = createGroupCommit(db);
+    const runs = { a: 0, b: 0, c: 0, d: 0 };
+    const counted = (name: keyof typeof runs) => () => {
+      runs[name] += 1;
+      return insert(name)();
+    };
+
+    await Promise.all([commit.run(counted('a')), commit.run(counted('b'))]);
+    expect(runs).to.deep.include({ a: 1, b: 1 });
+
+    await settled([commit.run(counted('c')), commit.run(insert('a')), commit.run(counted('d'))]);
+    // c ran in the failed batch and again alone; the batch stopped before d.
+    expect(runs).to.deep.include({ c: 2, d: 1 });
+    expect(committedItems()).to.deep.equal(['a', 'b', 'c', 'd']);
   });
 
   it('splits a burst beyond the batch cap over several transactions', async () => {

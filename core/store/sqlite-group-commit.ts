@@ -5,11 +5,16 @@ import { AppError } from '../errors.js';
  * Group commit for the SQLite store. A COMMIT costs far more than the few
  * rows a write adds (every touched page goes to the WAL), and one
  * recommendation's lifecycle is about five small writes. So writes queue up
- * and are flushed once per event-loop turn in ONE IMMEDIATE transaction, each
- * in its own savepoint: a unit that throws rolls back alone and rejects only
- * its own caller. Promises settle only after COMMIT, so a resolved write is
- * stored; a failed COMMIT rejects the whole batch. A flush runs from BEGIN to
- * COMMIT synchronously, so reads on this connection only see committed data.
+ * and are flushed once per event-loop turn in ONE IMMEDIATE transaction.
+ * Promises settle only after COMMIT, so a resolved write is stored. A flush
+ * runs from BEGIN to COMMIT synchronously, so reads on this connection only
+ * see committed data.
+ *
+ * Failures stay with their unit, without a savepoint per unit (which would
+ * double the statements of every write): when anything in a batch throws, at
+ * COMMIT included, the whole batch rolls back and each unit runs again in a
+ * transaction of its own, so only the failing one rejects. A unit must
+ * therefore only touch the database: running it twice is then harmless.
  */
 export interface GroupCommit {
   /** Runs `work` atomically in the next flush; resolves with its result once committed. */
@@ -22,14 +27,9 @@ export interface GroupCommit {
 export const MAX_BATCH = 500;
 
 interface Unit {
-  /** Runs the caller's work in a savepoint; throws when it failed (rolled back). */
-  execute(): void;
-  committed(): void;
+  work: () => unknown;
+  committed(result: unknown): void;
   failed(err: unknown): void;
-}
-
-interface Failure {
-  reason: unknown;
 }
 
 export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): GroupCommit {
@@ -37,21 +37,8 @@ export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): 
   let scheduled = false;
   let closed = false;
 
-  // Inside another transaction, a better-sqlite3 transaction function is a SAVEPOINT.
-  const inSavepoint = db.transaction((work: () => void) => work());
-  const runBatch = db.transaction((batch: Unit[]): (Failure | undefined)[] =>
-    batch.map((unit) => {
-      try {
-        unit.execute();
-        return undefined;
-      } catch (reason) {
-        // Some errors (disk full, I/O) make SQLite roll back the whole
-        // transaction; the next units would then commit alone: abort the batch.
-        if (!db.inTransaction) throw reason;
-        return { reason };
-      }
-    }),
-  );
+  const runBatch = db.transaction((batch: Unit[]) => batch.map((unit) => unit.work()));
+  const runAlone = db.transaction((unit: Unit) => unit.work());
 
   function flush(): void {
     scheduled = false;
@@ -59,18 +46,26 @@ export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): 
     if (batch === queue) queue = [];
     else schedule();
     if (batch.length === 0) return;
-    let failures: (Failure | undefined)[];
+    let results: unknown[];
     try {
-      failures = runBatch.immediate(batch);
-    } catch (err) {
-      for (const unit of batch) unit.failed(err);
+      results = runBatch.immediate(batch);
+    } catch {
+      // Rolled back as a whole: find out which unit it was, one transaction each.
+      for (const unit of batch) settleAlone(unit);
       return;
     }
-    batch.forEach((unit, i) => {
-      const failure = failures[i];
-      if (failure) unit.failed(failure.reason);
-      else unit.committed();
-    });
+    batch.forEach((unit, i) => unit.committed(results[i]));
+  }
+
+  function settleAlone(unit: Unit): void {
+    let result: unknown;
+    try {
+      result = runAlone.immediate(unit);
+    } catch (err) {
+      unit.failed(err);
+      return;
+    }
+    unit.committed(result);
   }
 
   function schedule(): void {
@@ -83,12 +78,7 @@ export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): 
     run<T>(work: () => T): Promise<T> {
       if (closed) return Promise.reject(new AppError('UNAVAILABLE', 'the store is closed'));
       return new Promise<T>((resolve, reject) => {
-        let result: T;
-        queue.push({
-          execute: () => inSavepoint(() => (result = work())),
-          committed: () => resolve(result),
-          failed: reject,
-        });
+        queue.push({ work, committed: resolve as (result: unknown) => void, failed: reject });
         schedule();
       });
     },
