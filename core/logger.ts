@@ -50,7 +50,8 @@ export function createLogger(
       level,
       defaultMeta: { service: options.service },
       format: winston.format.combine(withContext(), serializeError(), winston.format.timestamp(), winston.format.json()),
-      transports: [new winston.transports.Stream({ stream: batchLines(destination) })],
+      // Batched only on stdout, where each write is a system call; a given stream gets each line as it is logged.
+      transports: [new winston.transports.Stream({ stream: options.stream ?? batchLines(process.stdout) })],
     }),
     destination,
   );

@@ -44,7 +44,7 @@ describe('log line batching', () => {
 
   it('carries every line a logger writes in one turn as whole JSON lines', async () => {
     const { stream, writes } = recordingDestination();
-    const logger = createLogger('info', { service: 'test', stream });
+    const logger = createLogger('info', { service: 'test', stream: batchLines(stream) });
 
     for (let i = 0; i < 20; i++) logger.info({ n: i }, 'line');
     await nextTurn();
