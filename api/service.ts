@@ -17,6 +17,8 @@ export interface ApiService {
   events: EventEmitter;
   /** The store this API reads (tests and tools read worker effects through it). */
   store: RecommendationStore;
+  /** Resolves if the service core stops without being asked (a crash): the process must go. */
+  failed: Promise<Error>;
   /** Drains: stop accepting, finish in-flight requests and active jobs, close everything. */
   stop(): Promise<void>;
 }
@@ -49,8 +51,10 @@ export async function startApiService(config: Config, logger: Logger, options: {
       if (activeVersion) setActiveRuleset(metrics, activeVersion);
     },
   };
+  let fail!: (error: Error) => void;
+  const failed = new Promise<Error>((resolve) => (fail = resolve));
   try {
-    core = await startCoreThread(config, { withWorker: options.withWorker, service: options.service ?? 'api' }, { logs: logger.destination, listener });
+    core = await startCoreThread(config, { withWorker: options.withWorker, service: options.service ?? 'api' }, { logs: logger.destination, listener, onStopped: fail });
   } catch (err) {
     await reads.close();
     throw err;
@@ -78,6 +82,7 @@ export async function startApiService(config: Config, logger: Logger, options: {
     port: server.port,
     events,
     store: reads.store,
+    failed,
     async stop() {
       await server.close();
       await running().close();

@@ -5,6 +5,8 @@ import { createLogger, type Logger } from './logger.js';
 
 export interface Stoppable {
   stop(): Promise<void>;
+  /** Resolves when the service broke beyond repair while running; the process then exits 1. */
+  failed?: Promise<Error>;
 }
 
 /**
@@ -31,6 +33,12 @@ export async function runProcess(service: string, start: (config: Config, logger
     process.stderr.write(`${service} failed to start: ${(err as Error).message}\n`);
     process.exit(1);
   }
+
+  void running.failed?.then((err) => {
+    logger.error({ err }, `${service} cannot go on; exiting so that it is restarted`);
+    process.stderr.write(`${service} stopped: ${err.message}\n`);
+    process.exit(1);
+  });
 
   let stopping = false;
   const shutdown = (signal: string) => {

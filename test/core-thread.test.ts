@@ -25,6 +25,10 @@ describe('service core thread', () => {
     return resolveJwt(loadConfig({ DATA_DIR: dataDir, RULES_DIR: rulesDir, JWT_SECRET: 'core-thread-test-secret-of-32-bytes!!', LOG_LEVEL: 'info' })).config;
   }
 
+  const unexpected = (err: Error) => {
+    throw new Error(`the core stopped unexpectedly: ${err.message}`);
+  };
+
   function recorder() {
     const jobs: JobReport[] = [];
     const reloads: ReloadOutcome[] = [];
@@ -47,7 +51,7 @@ describe('service core thread', () => {
     let logText = '';
     logs.on('data', (chunk: Buffer) => (logText += chunk.toString('utf8')));
     const seen = recorder();
-    const core = await startCoreThread(config(), { withWorker: false, service: 'test' }, { logs, listener: seen.listener });
+    const core = await startCoreThread(config(), { withWorker: false, service: 'test' }, { logs, listener: seen.listener, onStopped: unexpected });
     try {
       const processed = seen.jobDone();
       const result = await core.evaluate({ patient_id: uniquePatientId(), age: 70, chronic_pain: true });
@@ -70,7 +74,7 @@ describe('service core thread', () => {
   });
 
   it('refuses to start, with the core message naming the rejected file, when no ruleset is valid', async () => {
-    const err = await startCoreThread(config(path.join(PROJECT_ROOT, 'test/fixtures/rules/typo')), { withWorker: false, service: 'test' }, { logs: new PassThrough(), listener: recorder().listener }).then(
+    const err = await startCoreThread(config(path.join(PROJECT_ROOT, 'test/fixtures/rules/typo')), { withWorker: false, service: 'test' }, { logs: new PassThrough(), listener: recorder().listener, onStopped: unexpected }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -79,8 +83,26 @@ describe('service core thread', () => {
     expect((err as Error).message).to.include('1.1.0.json');
   });
 
+  it('tells its host once when it stops without being closed, and answers calls in flight and later with 503 UNAVAILABLE', async () => {
+    let stopped!: (err: Error) => void;
+    const crashed = new Promise<Error>((resolve) => (stopped = resolve));
+    const core = await startCoreThread(config(), { withWorker: false, service: 'test' }, {
+      logs: new PassThrough(),
+      listener: recorder().listener,
+      onStopped: stopped,
+      entry: '../test/fixtures/threads/crashing-core-thread',
+    });
+    const inFlight = core.evaluate({ patient_id: uniquePatientId(), age: 40 }).catch((e: unknown) => e);
+
+    const err = await crashed;
+
+    expect(err.message).to.equal('a bug in the service core');
+    expect(await inFlight).to.be.instanceOf(AppError).with.property('code', 'UNAVAILABLE');
+    expect(await core.checkStore().catch((e: unknown) => e)).to.be.instanceOf(AppError).with.property('code', 'UNAVAILABLE');
+  });
+
   it('answers every call after close with 503 UNAVAILABLE, since the thread is gone', async () => {
-    const core: ServiceCore = await startCoreThread(config(), { withWorker: false, service: 'test' }, { logs: new PassThrough(), listener: recorder().listener });
+    const core: ServiceCore = await startCoreThread(config(), { withWorker: false, service: 'test' }, { logs: new PassThrough(), listener: recorder().listener, onStopped: unexpected });
     await core.close();
 
     const err = await core.evaluate({ patient_id: uniquePatientId(), age: 40 }).catch((e: unknown) => e);

@@ -31,4 +31,18 @@ describe('starting the API', function () {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('exits 1, saying why, when the running service reports that it broke beyond repair', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/threads/failing-process.ts'], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH ?? '', JWT_SECRET: TEST_SECRET, DATA_DIR: os.tmpdir() },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+
+    expect(code).to.equal(1);
+    expect(stderr).to.contain('failing stopped: the service core stopped');
+  });
 });
