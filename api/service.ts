@@ -4,12 +4,12 @@ import type { Config } from '../core/config.js';
 import type { HealthCheck } from '../core/health.js';
 import { listen } from '../core/http/server.js';
 import type { Logger } from '../core/logger.js';
-import { createMetrics, recordJob, setActiveRuleset } from '../core/metrics.js';
+import { createMetrics, recordJob, setActiveRuleset, type MetricSources } from '../core/metrics.js';
 import { openReadAdapters } from '../core/runtime.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { createApp } from './app.js';
 import { startCoreThread } from './core-client.js';
-import type { CoreListener, ServiceCore } from './service-core.js';
+import type { CoreListener } from './service-core.js';
 
 export interface ApiService {
   port: number;
@@ -31,15 +31,9 @@ export interface ApiService {
 export async function startApiService(config: Config, logger: Logger, options: { withWorker: boolean; service?: string }): Promise<ApiService> {
   const reads = await openReadAdapters(config, logger, 'api');
   const events = new EventEmitter();
-  let core: ServiceCore | undefined;
-  const running = (): ServiceCore => {
-    if (core === undefined) throw new Error('the service core has not started');
-    return core;
-  };
-  const metrics = createMetrics('api', {
-    countPendingEvents: () => reads.store.countPendingEvents(),
-    queueDepth: () => running().queueDepth(),
-  });
+  // Made before the core starts (its first reload is reported while it starts); the queue gauge is wired once it runs.
+  const sources: MetricSources = { countPendingEvents: () => reads.store.countPendingEvents() };
+  const metrics = createMetrics('api', sources);
   const listener: CoreListener = {
     invalidate: (id) => void reads.cache.invalidate(id),
     job: (report) => {
@@ -53,24 +47,24 @@ export async function startApiService(config: Config, logger: Logger, options: {
   };
   let fail!: (error: Error) => void;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
-  try {
-    core = await startCoreThread(config, { withWorker: options.withWorker, service: options.service ?? 'api' }, { logs: logger.destination, listener, onStopped: fail });
-  } catch (err) {
+  const coreOptions = { withWorker: options.withWorker, service: options.service ?? 'api' };
+  const core = await startCoreThread(config, coreOptions, { logs: logger.destination, listener, onStopped: fail }).catch(async (err: unknown) => {
     await reads.close();
     throw err;
-  }
+  });
+  sources.queueDepth = () => core.queueDepth();
 
   const health: HealthCheck[] = [
-    { name: 'store', critical: true, check: async () => void (await Promise.all([reads.store.ping(), running().checkStore()])) },
-    { name: 'rules', critical: true, check: () => running().checkRules() },
-    { name: 'queue', critical: false, check: () => running().checkQueue() },
+    { name: 'store', critical: true, check: async () => void (await Promise.all([reads.store.ping(), core.checkStore()])) },
+    { name: 'rules', critical: true, check: () => core.checkRules() },
+    { name: 'queue', critical: false, check: () => core.checkQueue() },
   ];
   const app = createApp({
     verifyToken: createTokenVerifier(config.jwt),
     store: reads.store,
     cache: reads.cache,
-    evaluate: (input, idempotency) => running().evaluate(input, idempotency),
-    rulesStatus: () => running().rulesStatus(),
+    evaluate: (input, idempotency) => core.evaluate(input, idempotency),
+    rulesStatus: () => core.rulesStatus(),
     health,
     metrics,
     logger,
@@ -85,7 +79,7 @@ export async function startApiService(config: Config, logger: Logger, options: {
     failed,
     async stop() {
       await server.close();
-      await running().close();
+      await core.close();
       await reads.close();
       logger.info({}, 'api stopped');
     },
