@@ -78,7 +78,7 @@ export interface ReadAdapters {
 }
 
 export async function openReadAdapters(config: Config, logger: Logger, service: string): Promise<ReadAdapters> {
-  const store = await openStore(config);
+  const store = await openStore(config, { writes: false });
   const redis = connectRedis(config, logger, service);
   const cache = redis ? redisCache(config, redis, logger) : lruCache(config);
   return {
@@ -92,8 +92,9 @@ export async function openReadAdapters(config: Config, logger: Logger, service: 
   };
 }
 
-function openStore(config: Config): Promise<RecommendationStore> {
-  return config.mongodbUri ? openMongoStore(config.mongodbUri) : Promise.resolve(openSqliteStore({ dataDir: config.dataDir }));
+/** `writes: false`: this connection only reads, so it leaves WAL checkpoints to the one that writes. */
+function openStore(config: Config, { writes = true } = {}): Promise<RecommendationStore> {
+  return config.mongodbUri ? openMongoStore(config.mongodbUri) : Promise.resolve(openSqliteStore({ dataDir: config.dataDir, checkpoints: writes }));
 }
 
 function connectRedis(config: Config, logger: Logger, service: string): RedisClient | undefined {
