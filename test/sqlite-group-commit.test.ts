@@ -123,6 +123,25 @@ describe('SQLite group commit', () => {
     expect(committedItems()).to.deep.equal(['a', 'b', 'c', 'd']);
   });
 
+  it('rejects a whole batch at once when the write lock stays busy, instead of waiting again for each unit', async () => {
+    db.pragma('busy_timeout = 100');
+    const holder = new Database(path.join(dir, 'test.db'));
+    holder.prepare('BEGIN IMMEDIATE').run();
+    const commit = createGroupCommit(db);
+    try {
+      const startedAt = Date.now();
+      const results = await settled(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((name) => commit.run(insert(name))));
+
+      expect(results.map((r) => r.status)).to.deep.equal(Array(8).fill('rejected'));
+      expect(String((results[0] as PromiseRejectedResult).reason)).to.match(/database is locked/);
+      expect(Date.now() - startedAt, 'one wait for the lock, not one per unit').to.be.below(500);
+    } finally {
+      holder.prepare('ROLLBACK').run();
+      holder.close();
+    }
+    expect(await commit.run(insert('after'))).to.equal(1);
+  });
+
   it('splits a burst beyond the batch cap over several transactions', async () => {
     const commit = createGroupCommit(db, 2);
     const committedBefore: string[][] = [];

@@ -37,7 +37,12 @@ export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): 
   let scheduled = false;
   let closed = false;
 
-  const runBatch = db.transaction((batch: Unit[]) => batch.map((unit) => unit.work()));
+  /** Whether the last batch got past BEGIN: if not, no unit ran. */
+  let began = false;
+  const runBatch = db.transaction((batch: Unit[]) => {
+    began = true;
+    return batch.map((unit) => unit.work());
+  });
   const runAlone = db.transaction((unit: Unit) => unit.work());
 
   function flush(): void {
@@ -47,11 +52,15 @@ export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): 
     else schedule();
     if (batch.length === 0) return;
     let results: unknown[];
+    began = false;
     try {
       results = runBatch.immediate(batch);
-    } catch {
+    } catch (err) {
+      // BEGIN itself failed (another process kept the write lock past busy_timeout):
+      // no unit is at fault, and running each alone would only wait that long again, per unit.
+      if (!began) for (const unit of batch) unit.failed(err);
       // Rolled back as a whole: find out which unit it was, one transaction each.
-      for (const unit of batch) settleAlone(unit);
+      else for (const unit of batch) settleAlone(unit);
       return;
     }
     batch.forEach((unit, i) => unit.committed(results[i]));
