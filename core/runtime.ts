@@ -33,7 +33,7 @@ export interface AdapterOptions {
 }
 
 export async function openAdapters(config: Config, logger: Logger, service: string, options: AdapterOptions = {}): Promise<Adapters> {
-  const store = await openStore(config);
+  const store = await openStore(config, logger);
   const redis = connectRedis(config, logger, service);
   const cache = redis ? redisCache(config, redis, logger) : (options.localCache ?? lruCache(config));
   const memory = redis
@@ -78,7 +78,7 @@ export interface ReadAdapters {
 }
 
 export async function openReadAdapters(config: Config, logger: Logger, service: string): Promise<ReadAdapters> {
-  const store = await openStore(config, { writes: false });
+  const store = await openStore(config, logger, { writes: false });
   const redis = connectRedis(config, logger, service);
   const cache = redis ? redisCache(config, redis, logger) : lruCache(config);
   return {
@@ -93,8 +93,10 @@ export async function openReadAdapters(config: Config, logger: Logger, service: 
 }
 
 /** `writes: false`: this connection only reads, so it leaves WAL checkpoints to the one that writes. */
-function openStore(config: Config, { writes = true } = {}): Promise<RecommendationStore> {
-  return config.mongodbUri ? openMongoStore(config.mongodbUri) : Promise.resolve(openSqliteStore({ dataDir: config.dataDir, checkpoints: writes }));
+function openStore(config: Config, logger: Logger, { writes = true } = {}): Promise<RecommendationStore> {
+  if (config.mongodbUri) return openMongoStore(config.mongodbUri);
+  const onCheckpointError = (error: string) => logger.warn({ error }, 'SQLite checkpoint failed; the WAL grows until one succeeds');
+  return Promise.resolve(openSqliteStore({ dataDir: config.dataDir, checkpoints: writes, onCheckpointError }));
 }
 
 function connectRedis(config: Config, logger: Logger, service: string): RedisClient | undefined {

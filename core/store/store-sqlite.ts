@@ -24,6 +24,8 @@ import type { CreateResult, IdempotencyClaim, RecommendationStore } from './stor
 export type SqliteStoreOptions = ({ dataDir: string } | { file: string }) & {
   /** Whether this connection keeps the WAL checkpointed; a connection that only reads leaves it to the writer's. Default true. */
   checkpoints?: boolean;
+  /** Told when a checkpoint fails (the WAL then grows until one succeeds). */
+  onCheckpointError?: (message: string) => void;
 };
 
 export const SQLITE_FILE_NAME = 'clinical.db';
@@ -44,7 +46,7 @@ export function openSqliteStore(options: SqliteStoreOptions): RecommendationStor
   const inMemory = file === ':memory:';
   if (!inMemory) db.pragma('wal_autocheckpoint = 0');
   migrate(db);
-  const checkpointer = inMemory || options.checkpoints === false ? undefined : startCheckpointer(file);
+  const checkpointer = inMemory || options.checkpoints === false ? undefined : startCheckpointer(file, { ...(options.onCheckpointError ? { onError: options.onCheckpointError } : {}) });
   return sqliteStore(db, prepareStatements(db), checkpointer);
 }
 
@@ -73,7 +75,7 @@ function sqliteStore(db: Database.Database, sql: Statements, checkpointer: Check
     return row ? load([row])[0] : undefined;
   };
 
-  // Each write below runs as one unit of the group commit, atomic in its own savepoint.
+  // Each write below runs as one unit of the group commit: atomic, and safe to run again alone.
   const commit = createGroupCommit(db);
 
   const create = (rec: Recommendation, event: RecommendationEvent, claim: IdempotencyClaim | undefined): CreateResult => {
