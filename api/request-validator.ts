@@ -2,7 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import type { RequestHandler } from 'express';
 import { AppError, type FieldProblem } from '../core/errors.js';
-import type { Operation } from './operations.js';
+import { escapePointer, type Operation } from './operations.js';
 
 /*
  * Request validation driven by openapi.yaml, compiled once per operation at
@@ -91,5 +91,5 @@ function problemsOf(validate: ValidateFunction, prefix: string): FieldProblem[] 
 function fieldOf(error: ErrorObject): string {
   const params = error.params as { missingProperty?: string; additionalProperty?: string };
   const field = error.keyword === 'required' ? params.missingProperty : error.keyword === 'additionalProperties' ? params.additionalProperty : undefined;
-  return field === undefined ? '' : `/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  return field === undefined ? '' : `/${escapePointer(field)}`;
 }

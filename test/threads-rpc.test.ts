@@ -66,6 +66,7 @@ describe('thread RPC', () => {
     const { client, close } = linked({});
     try {
       expect(await client.call('nothing').catch((e: unknown) => (e as Error).message)).to.include('"nothing"');
+      expect(await client.call('toString').catch((e: unknown) => (e as Error).message), 'not an inherited method').to.include('"toString"');
     } finally {
       close();
     }

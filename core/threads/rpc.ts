@@ -53,7 +53,8 @@ export function rpcEndpoint(link: MessageLink, handlers: Handlers, onNote: (name
 
   async function answer(id: number, method: string, args: unknown[]): Promise<void> {
     try {
-      const handler = handlers[method] as ((...a: unknown[]) => unknown) | undefined;
+      // Own properties only: "toString" is not a handler.
+      const handler = Object.hasOwn(handlers, method) ? (handlers[method] as (...a: unknown[]) => unknown) : undefined;
       if (handler === undefined) throw new Error(`no handler for "${method}"`);
       send({ t: 'reply', id, value: await handler(...args) });
     } catch (err) {
