@@ -39,8 +39,10 @@ export function createRequestValidators(doc: Record<string, unknown>): Operation
     const checkBody = operation.bodySchemaPointer === undefined ? undefined : bodies.compile({ $ref: `${SPEC}#${operation.bodySchemaPointer}` });
 
     return (req, _res, next) => {
-      // Copies: coercion must not rewrite what the handlers read.
-      const values = { params: { ...req.params }, query: { ...(req.query as Values) }, headers: pick(req.headers, headerNames) };
+      // Copies: coercion must not rewrite what the handlers read. Express 5 parses
+      // req.query on every access: skip that when the URL has no query string.
+      const query = req.url.includes('?') ? { ...(req.query as Values) } : {};
+      const values = { params: { ...req.params }, query, headers: pick(req.headers, headerNames) };
       const problems = checkParameters(values) ? [] : problemsOf(checkParameters, '');
       const hasBody = req.body !== undefined || operation.bodyRequired;
       if (checkBody !== undefined && hasBody && !checkBody(req.body)) problems.push(...problemsOf(checkBody, '/body'));

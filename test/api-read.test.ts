@@ -85,6 +85,15 @@ describe('Reading recommendations', () => {
       expectMatchesSpec(fromCache, '/recommendation/{id}', 'get');
     });
 
+    it('returns a 400 problem naming a query parameter the operation does not take', async () => {
+      const created = await evaluate({ patient_id: uniquePatientId(), age: 40 });
+
+      const res = await svc.http.get(`/recommendation/${created.id}?fields=all`).set('Authorization', auth());
+
+      expect(res.status).to.equal(400);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['/query/fields']);
+    });
+
     it('returns a 404 problem for an unknown id', async () => {
       const res = await svc.http.get(`/recommendation/${randomUUID()}`).set('Authorization', auth());
 
