@@ -22,6 +22,13 @@ const SPEC = 'openapi';
 
 type Values = Record<string, unknown>;
 
+const VALIDATED_QUERY = 'validatedQuery';
+
+/** The query parameters as validated, coerced to their schema types (a `limit` is a number). */
+export function validatedQuery(locals: Record<string, unknown>): Values {
+  return locals[VALIDATED_QUERY] as Values;
+}
+
 export type OperationValidator = (operation: Operation) => RequestHandler;
 
 export function createRequestValidators(doc: Record<string, unknown>): OperationValidator {
@@ -38,9 +45,9 @@ export function createRequestValidators(doc: Record<string, unknown>): Operation
     const headerNames = operation.parameters.filter((p) => p.in === 'header').map((p) => p.name);
     const checkBody = operation.bodySchemaPointer === undefined ? undefined : bodies.compile({ $ref: `${SPEC}#${operation.bodySchemaPointer}` });
 
-    return (req, _res, next) => {
-      // Copies: coercion must not rewrite what the handlers read. Express 5 parses
-      // req.query on every access: skip that when the URL has no query string.
+    return (req, res, next) => {
+      // Copies: coercion must not rewrite req. Express 5 parses req.query anew on
+      // every access: read it once, and not at all when the URL has no query string.
       const query = req.url.includes('?') ? { ...(req.query as Values) } : {};
       const values = { params: { ...req.params }, query, headers: pick(req.headers, headerNames) };
       const problems = checkParameters(values) ? [] : problemsOf(checkParameters, '');
@@ -49,6 +56,7 @@ export function createRequestValidators(doc: Record<string, unknown>): Operation
       if (problems.length > 0) {
         throw new AppError('VALIDATION', `the request does not match openapi.yaml: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
       }
+      res.locals[VALIDATED_QUERY] = values.query;
       next();
     };
   };

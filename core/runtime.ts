@@ -33,9 +33,8 @@ export interface AdapterOptions {
 }
 
 export async function openAdapters(config: Config, logger: Logger, service: string, options: AdapterOptions = {}): Promise<Adapters> {
-  const store = await openStore(config, logger);
-  const redis = connectRedis(config, logger, service);
-  const cache = redis ? redisCache(config, redis, logger) : (options.localCache ?? lruCache(config));
+  const base = await openStoreAndCache(config, logger, service, { ...options, writes: true });
+  const { store, cache, redis } = base;
   const memory = redis
     ? undefined
     : createMemoryQueue({
@@ -63,9 +62,7 @@ export async function openAdapters(config: Config, logger: Logger, service: stri
       // The in-process queue is one object for both ends: close it once.
       await consumer?.close();
       if (!memory || !consumer) await publisher.close();
-      await cache.close();
-      if (redis) await closeRedisClient(redis);
-      await store.close();
+      await base.close();
     },
   };
 }
@@ -77,13 +74,27 @@ export interface ReadAdapters {
   close(): Promise<void>;
 }
 
-export async function openReadAdapters(config: Config, logger: Logger, service: string): Promise<ReadAdapters> {
-  const store = await openStore(config, logger, { writes: false });
-  const redis = connectRedis(config, logger, service);
-  const cache = redis ? redisCache(config, redis, logger) : lruCache(config);
+/** Its SQLite connection only reads, so it leaves WAL checkpoints to the one that writes. */
+export function openReadAdapters(config: Config, logger: Logger, service: string): Promise<ReadAdapters> {
+  return openStoreAndCache(config, logger, service, { writes: false });
+}
+
+/** The part every process or thread opens; the Redis client, when there is one, is shared with its queue. */
+async function openStoreAndCache(
+  config: Config,
+  logger: Logger,
+  service: string,
+  { writes, localCache }: AdapterOptions & { writes: boolean },
+): Promise<ReadAdapters & { redis: RedisClient | undefined }> {
+  const store = await openStore(config, logger, writes);
+  const redis = config.redisUrl ? createRedisClient({ url: config.redisUrl, logger, name: `clinical-${service}` }) : undefined;
+  const cache = redis
+    ? createRedisCache({ client: redis, logger, ttlSeconds: config.cacheTtlSeconds })
+    : (localCache ?? createLruCache({ ttlSeconds: config.cacheTtlSeconds }));
   return {
     store,
     cache,
+    redis,
     async close() {
       await cache.close();
       if (redis) await closeRedisClient(redis);
@@ -92,21 +103,8 @@ export async function openReadAdapters(config: Config, logger: Logger, service: 
   };
 }
 
-/** `writes: false`: this connection only reads, so it leaves WAL checkpoints to the one that writes. */
-function openStore(config: Config, logger: Logger, { writes = true } = {}): Promise<RecommendationStore> {
+function openStore(config: Config, logger: Logger, writes: boolean): Promise<RecommendationStore> {
   if (config.mongodbUri) return openMongoStore(config.mongodbUri);
   const onCheckpointError = (error: string) => logger.warn({ error }, 'SQLite checkpoint failed; the WAL grows until one succeeds');
   return Promise.resolve(openSqliteStore({ dataDir: config.dataDir, checkpoints: writes, onCheckpointError }));
-}
-
-function connectRedis(config: Config, logger: Logger, service: string): RedisClient | undefined {
-  return config.redisUrl ? createRedisClient({ url: config.redisUrl, logger, name: `clinical-${service}` }) : undefined;
-}
-
-function redisCache(config: Config, client: RedisClient, logger: Logger): RecommendationCache {
-  return createRedisCache({ client, logger, ttlSeconds: config.cacheTtlSeconds });
-}
-
-function lruCache(config: Config): RecommendationCache {
-  return createLruCache({ ttlSeconds: config.cacheTtlSeconds });
 }

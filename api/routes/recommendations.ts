@@ -4,6 +4,7 @@ import { AppError } from '../../core/errors.js';
 import type { Recommendation } from '../../core/recommendation.js';
 import { decodeCursor, encodeCursor } from '../../core/store/history-cursor.js';
 import type { RecommendationStore } from '../../core/store/store.js';
+import { validatedQuery } from '../request-validator.js';
 
 export interface RecommendationRouteDeps {
   store: RecommendationStore;
@@ -34,10 +35,9 @@ export function getRecommendationHandler(deps: RecommendationRouteDeps): Request
 /** GET /patients/{patient_id}/recommendations */
 export function listPatientRecommendationsHandler(deps: RecommendationRouteDeps): RequestHandler {
   return async (req, res) => {
-    // Express 5 parses req.query anew on every access: read it once.
-    const query = req.query as Record<string, string | undefined>;
-    // Validated as an integer 1-100 against openapi.yaml; the value itself is still a string.
-    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    // Validated against openapi.yaml: limit is an integer 1-100, cursor a string.
+    const query = validatedQuery(res.locals) as { limit?: number; cursor?: string };
+    const limit = query.limit ?? 20;
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const page = await deps.store.listPatientRecommendations(req.params.patient_id as string, limit, after);
     res.json({ items: page.items, ...(page.next ? { next_cursor: encodeCursor(page.next) } : {}) });

@@ -1,11 +1,12 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../../core/errors.js';
 import type { RecommendationStore } from '../../core/store/store.js';
+import { validatedQuery } from '../request-validator.js';
 
 /** GET /reports/summary */
 export function getReportSummaryHandler(store: RecommendationStore): RequestHandler {
-  return async (req, res) => {
-    const { from, to } = req.query as Record<string, string | undefined>;
+  return async (_req, res) => {
+    const { from, to } = validatedQuery(res.locals) as { from?: string; to?: string };
     // ISO dates compare correctly as strings.
     if (from !== undefined && to !== undefined && from > to) {
       throw new AppError('VALIDATION', '`from` is after `to`', [{ path: '/query/from', message: `${from} is after ${to}` }]);
