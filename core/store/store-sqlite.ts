@@ -59,7 +59,9 @@ function resolveFile(options: SqliteStoreOptions): string {
 function sqliteStore(db: Database.Database, sql: Statements, checkpointer: Checkpointer | undefined): RecommendationStore {
   const load = (rows: RecommendationRow[]): Recommendation[] => {
     if (rows.length === 0) return [];
-    const notifications = sql.notificationsFor.all(JSON.stringify(rows.map((row) => row.id)));
+    const [only] = rows;
+    const notifications =
+      rows.length === 1 && only ? sql.notificationsOf.all(only.id) : sql.notificationsFor.all(JSON.stringify(rows.map((row) => row.id)));
     return withNotifications(
       rows.map(rowToRecord),
       notifications.map((n) => ({
