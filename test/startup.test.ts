@@ -15,14 +15,7 @@ describe('starting the API', function () {
       const rulesDir = path.join(dir, 'rules');
       await mkdir(rulesDir);
       await writeFile(path.join(rulesDir, '1.0.0.json'), '{ "name": "clinical-recommendations", "version": "1.0.0", "rules": [ }');
-      const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
-        cwd: PROJECT_ROOT,
-        env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dir, RULES_DIR: rulesDir, JWT_SECRET: TEST_SECRET },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      const { code, stderr } = await runToExit('api/main.ts', { PORT: '0', DATA_DIR: dir, RULES_DIR: rulesDir });
 
       expect(code).to.equal(1);
       expect(stderr).to.contain('api failed to start');
@@ -33,16 +26,22 @@ describe('starting the API', function () {
   });
 
   it('exits 1, saying why, when the running service reports that it broke beyond repair', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/threads/failing-process.ts'], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', JWT_SECRET: TEST_SECRET, DATA_DIR: os.tmpdir() },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    const { code, stderr } = await runToExit('test/fixtures/threads/failing-process.ts', { DATA_DIR: os.tmpdir() });
 
     expect(code).to.equal(1);
     expect(stderr).to.contain('failing stopped: the service core stopped');
   });
 });
+
+/** Runs a module (relative to the project) as its own process until it exits; its stderr is kept. */
+async function runToExit(module: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', module], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', JWT_SECRET: TEST_SECRET, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { code, stderr };
+}
