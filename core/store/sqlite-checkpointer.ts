@@ -39,7 +39,7 @@ parentPort.on('message', () => {
 });
 `;
 
-export function startCheckpointer(file: string, options: { intervalMs?: number; onError?: (message: string) => void } = {}): Checkpointer {
+export function startCheckpointer(file: string, options: { intervalMs?: number; onError?: ((message: string) => void) | undefined } = {}): Checkpointer {
   const thread = new Worker(THREAD, { eval: true, workerData: { driver, file, intervalMs: options.intervalMs ?? 500 } });
   thread.on('message', (message: { error?: string }) => {
     if (message.error !== undefined) options.onError?.(message.error);

@@ -46,7 +46,7 @@ export function openSqliteStore(options: SqliteStoreOptions): RecommendationStor
   const inMemory = file === ':memory:';
   if (!inMemory) db.pragma('wal_autocheckpoint = 0');
   migrate(db);
-  const checkpointer = inMemory || options.checkpoints === false ? undefined : startCheckpointer(file, { ...(options.onCheckpointError ? { onError: options.onCheckpointError } : {}) });
+  const checkpointer = inMemory || options.checkpoints === false ? undefined : startCheckpointer(file, { onError: options.onCheckpointError });
   return sqliteStore(db, prepareStatements(db), checkpointer);
 }
 
