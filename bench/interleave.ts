@@ -1,6 +1,7 @@
 import type { Length } from './load.js';
 import { cpuBetween, cpuSeconds } from './process-cpu.js';
 import { rate, summarize, type ScenarioResult, type Slice, type SliceCpu } from './slices.js';
+import { median } from './median.js';
 
 // The machine's speed drifts by a factor of two within minutes (other tenants), so a
 // ceiling measured once and a scenario measured later do not compare. Alternating short
@@ -68,11 +69,8 @@ export function interleavedRow(name: string, run: Interleaved): ScenarioResult {
 
 function ratios(run: Interleaved): { ratioToCeiling: number; rounds: { ratios: number[]; medianRatio: number } } {
   const perRound = run.scenario.map((slice, i) => rate([slice]) / rate([run.ceiling[i] as Slice]));
-  const sorted = [...perRound].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  const median = sorted.length % 2 === 1 ? (sorted[Math.floor(mid)] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   // Rates, not raw request counts: a slice can overrun its nominal length by up to a sample tick.
-  return { ratioToCeiling: rate(run.scenario) / rate(run.ceiling), rounds: { ratios: perRound, medianRatio: median } };
+  return { ratioToCeiling: rate(run.scenario) / rate(run.ceiling), rounds: { ratios: perRound, medianRatio: median(perRound) } };
 }
 
 function serviceCpu(pids: InterleaveOptions['pids']): number | undefined {

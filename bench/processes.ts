@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { pingRedis } from '../test/setup/redis-ping.js';
+import { median } from './median.js';
 
 /** A process the benchmark started; every one is killed when the benchmark exits, however it exits. */
 export interface Child {
@@ -124,8 +125,8 @@ export function sampleRss(pid: number, intervalMs = 250): RssSampler {
   const between = (from: number, to: number) => samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.bytes);
   return {
     medianBetween(from, to) {
-      const sorted = between(from, to).sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)] ?? 0;
+      const bytes = between(from, to);
+      return bytes.length === 0 ? 0 : median(bytes);
     },
     maxBetween: (from, to) => Math.max(0, ...between(from, to)),
     stop() {

@@ -11,6 +11,7 @@ import { checkRulesetFile } from '../core/rules/ruleset-file.js';
 import { createRulesetRegistry, createRulesRecommender } from '../core/rules/ruleset-registry.js';
 import { generatedRuleset } from './generated-ruleset.js';
 import { patientSource } from './patients.js';
+import { median } from './median.js';
 
 export interface RulesBenchResult {
   shipped: { evaluationsPerSec: number };
@@ -68,11 +69,6 @@ async function evaluationsPerSec(recommender: Recommender, facts: PatientFacts[]
   const rates: number[] = [];
   for (let i = 0; i < 5; i += 1) rates.push(await loop((seconds * 1000) / 5));
   return median(rates);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 async function medianMs(runs: number, task: () => Promise<unknown>): Promise<number> {
