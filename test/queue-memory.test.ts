@@ -73,3 +73,29 @@ describe('embedded adapters (SQLite + in-process queue)', () => {
     }
   });
 });
+
+describe('in-process queue: dedupe window', () => {
+  it('drops a republish of a recent id, and delivers an id again once it has left the window', async () => {
+    const delivered: string[] = [];
+    const queue = createMemoryQueue({ logger: silentLogger, dedupeWindow: 2 });
+    queue.start(async (event) => {
+      delivered.push(event.recommendation_id);
+    });
+    const [a, b, c] = [eventFor(aRecommendation()), eventFor(aRecommendation()), eventFor(aRecommendation())];
+
+    await queue.publish(a);
+    await queue.publish(b);
+    await queue.publish(a); // a and b are the window: dropped
+    await queue.publish(c); // a leaves the window
+    await queue.publish(b); // b and c are the window: dropped
+    await queue.publish(a); // a is new again
+    await until(async () => delivered.length >= 4, 'four deliveries');
+    await queue.close();
+
+    expect(delivered).to.deep.equal([a, b, c, a].map((e) => e.recommendation_id));
+  });
+
+  it('refuses a window that could not hold one id', () => {
+    expect(() => createMemoryQueue({ logger: silentLogger, dedupeWindow: 0 })).to.throw(/dedupeWindow must be a positive integer/);
+  });
+});
