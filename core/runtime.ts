@@ -33,7 +33,7 @@ export interface AdapterOptions {
 }
 
 export async function openAdapters(config: Config, logger: Logger, service: string, options: AdapterOptions = {}): Promise<Adapters> {
-  const base = await openStoreAndCache(config, logger, service, { ...options, writes: true });
+  const base = await openStoreAndCache(config, logger, service, options);
   const { store, cache, redis } = base;
   const memory = redis
     ? undefined
@@ -74,9 +74,9 @@ export interface ReadAdapters {
   close(): Promise<void>;
 }
 
-/** Its SQLite connection only reads, so it leaves WAL checkpoints to the one that writes. */
+/** For the HTTP thread, which only reads: writes go through the service core. */
 export function openReadAdapters(config: Config, logger: Logger, service: string): Promise<ReadAdapters> {
-  return openStoreAndCache(config, logger, service, { writes: false });
+  return openStoreAndCache(config, logger, service, {});
 }
 
 /** The part every process or thread opens; the Redis client, when there is one, is shared with its queue. */
@@ -84,9 +84,9 @@ async function openStoreAndCache(
   config: Config,
   logger: Logger,
   service: string,
-  { writes, localCache }: AdapterOptions & { writes: boolean },
+  { localCache }: AdapterOptions,
 ): Promise<ReadAdapters & { redis: RedisClient | undefined }> {
-  const store = await openStore(config, logger, writes);
+  const store = await openStore(config);
   const redis = config.redisUrl ? createRedisClient({ url: config.redisUrl, logger, name: `clinical-${service}` }) : undefined;
   const cache = redis
     ? createRedisCache({ client: redis, logger, ttlSeconds: config.cacheTtlSeconds })
@@ -103,8 +103,7 @@ async function openStoreAndCache(
   };
 }
 
-function openStore(config: Config, logger: Logger, writes: boolean): Promise<RecommendationStore> {
+function openStore(config: Config): Promise<RecommendationStore> {
   if (config.mongodbUri) return openMongoStore(config.mongodbUri);
-  const onCheckpointError = (error: string) => logger.warn({ error }, 'SQLite checkpoint failed; the WAL grows until one succeeds');
-  return Promise.resolve(openSqliteStore({ dataDir: config.dataDir, checkpoints: writes, onCheckpointError }));
+  return Promise.resolve(openSqliteStore({ dataDir: config.dataDir }));
 }
