@@ -33,7 +33,7 @@ export interface AdapterOptions {
 }
 
 export async function openAdapters(config: Config, logger: Logger, service: string, options: AdapterOptions = {}): Promise<Adapters> {
-  const base = await openStoreAndCache(config, logger, service, options);
+  const base = await openStoreAndCache(config, logger, service, { ...options, writes: true });
   const { store, cache, redis } = base;
   const memory = redis
     ? undefined
@@ -74,9 +74,9 @@ export interface ReadAdapters {
   close(): Promise<void>;
 }
 
-/** For the HTTP thread, which only reads: writes go through the service core. */
+/** Its SQLite connection only reads, so it leaves WAL checkpoints to the one that writes. */
 export function openReadAdapters(config: Config, logger: Logger, service: string): Promise<ReadAdapters> {
-  return openStoreAndCache(config, logger, service, {});
+  return openStoreAndCache(config, logger, service, { writes: false });
 }
 
 /** The part every process or thread opens; the Redis client, when there is one, is shared with its queue. */
@@ -84,9 +84,9 @@ async function openStoreAndCache(
   config: Config,
   logger: Logger,
   service: string,
-  { localCache }: AdapterOptions,
+  { writes, localCache }: AdapterOptions & { writes: boolean },
 ): Promise<ReadAdapters & { redis: RedisClient | undefined }> {
-  const store = await openStore(config);
+  const store = await openStore(config, logger, writes);
   const redis = config.redisUrl ? createRedisClient({ url: config.redisUrl, logger, name: `clinical-${service}` }) : undefined;
   const cache = redis
     ? createRedisCache({ client: redis, logger, ttlSeconds: config.cacheTtlSeconds })
@@ -103,7 +103,8 @@ async function openStoreAndCache(
   };
 }
 
-function openStore(config: Config): Promise<RecommendationStore> {
+function openStore(config: Config, logger: Logger, writes: boolean): Promise<RecommendationStore> {
   if (config.mongodbUri) return openMongoStore(config.mongodbUri);
-  return Promise.resolve(openSqliteStore({ dataDir: config.dataDir }));
+  const onCheckpointError = (error: string) => logger.warn({ error }, 'SQLite checkpoint failed; the WAL grows until one succeeds');
+  return Promise.resolve(openSqliteStore({ dataDir: config.dataDir, checkpoints: writes, onCheckpointError }));
 }

@@ -5,6 +5,7 @@ import type { Notification, Recommendation, RecommendationEvent } from '../recom
 import { decideClaim } from './idempotency.js';
 import { toHistoryPage, toRecord, withNotifications } from './recommendation-record.js';
 import { distinctCodes, foldReport } from './report-summary.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { migrate } from './sqlite-schema.js';
 import { auditToRow, parseEvent, recordToRow, rowToAudit, rowToRecord, type RecommendationRow } from './sqlite-rows.js';
@@ -20,12 +21,17 @@ import type { CreateResult, IdempotencyClaim, RecommendationStore } from './stor
  * the API and worker processes when both open the same file, and a write
  * resolves once committed.
  */
-export type SqliteStoreOptions = { dataDir: string } | { file: string };
+export type SqliteStoreOptions = ({ dataDir: string } | { file: string }) & {
+  /** Whether this connection keeps the WAL checkpointed; a connection that only reads leaves it to the writer's. Default true. */
+  checkpoints?: boolean;
+  /** Told when a checkpoint fails (the WAL then grows until one succeeds). */
+  onCheckpointError?: (message: string) => void;
+};
 
 export const SQLITE_FILE_NAME = 'clinical.db';
 
-/** Four times what 1000 pages between checkpoints make. */
-const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+/** A little above the 4096 frames (16 MB) at which the checkpointer restarts the WAL. */
+const WAL_SIZE_LIMIT_BYTES = 20 * 1024 * 1024;
 
 /** Synchronous, like better-sqlite3: the file is open and migrated on return. */
 export function openSqliteStore(options: SqliteStoreOptions): RecommendationStore {
@@ -39,17 +45,14 @@ export function openSqliteStore(options: SqliteStoreOptions): RecommendationStor
   db.pragma('busy_timeout = 5000');
   // Measured with npm run bench: fewer page reads gave ~7% more POST /evaluate.
   db.pragma('cache_size = -32000');
-  // Checkpoints stay SQLite's own (every 1000 WAL pages, by whichever
-  // connection commits), so the writer checkpoints between two of its own
-  // commits and the next commit can start the WAL over from its beginning.
-  // Checkpoints from another connection (a thread of their own, tried) always
-  // overlap new commits under steady load: the WAL then never restarts and
-  // grew by about 70 MB/s under the benchmark's POST load. The size limit
-  // shrinks a WAL that grew while a long read held it, at its next restart.
-  db.pragma('wal_autocheckpoint = 1000');
+  // Checkpoints run on their own thread (sqlite-checkpointer.ts), never inside a COMMIT here.
+  const inMemory = file === ':memory:';
+  if (!inMemory) db.pragma('wal_autocheckpoint = 0');
+  // When the WAL starts over, a file a burst made larger is cut back to this.
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   migrate(db);
-  return sqliteStore(db, prepareStatements(db));
+  const checkpointer = inMemory || options.checkpoints === false ? undefined : startCheckpointer(file, { onError: options.onCheckpointError });
+  return sqliteStore(db, prepareStatements(db), checkpointer);
 }
 
 function resolveFile(options: SqliteStoreOptions): string {
@@ -58,7 +61,7 @@ function resolveFile(options: SqliteStoreOptions): string {
   return path.join(options.dataDir, SQLITE_FILE_NAME);
 }
 
-function sqliteStore(db: Database.Database, sql: Statements): RecommendationStore {
+function sqliteStore(db: Database.Database, sql: Statements, checkpointer: Checkpointer | undefined): RecommendationStore {
   const load = (rows: RecommendationRow[]): Recommendation[] => {
     if (rows.length === 0) return [];
     const [only] = rows;
@@ -198,6 +201,7 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
       // Queued writes are committed, not dropped: their callers were promised them.
       commit.close();
       db.close();
+      await checkpointer?.close();
     },
   };
 }
