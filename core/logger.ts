@@ -23,11 +23,7 @@ export interface Logger {
 
 const withContext = winston.format((info) => {
   const context = currentContext();
-  if (context?.requestId && info.request_id === undefined) info.request_id = context.requestId;
-  if (context?.recommendationId && info.recommendation_id === undefined) {
-    info.recommendation_id = context.recommendationId;
-  }
-  if (context?.jobId && info.job_id === undefined) info.job_id = context.jobId;
+  if (context !== undefined && info.request_id === undefined) info.request_id = context.requestId;
   return info;
 });
 

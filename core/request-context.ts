@@ -1,10 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** Correlation ids carried through async calls so every log line can name them. */
+/** The HTTP request's id, carried through async calls so every log line of the request can name it. */
 export interface RequestContext {
-  requestId?: string;
-  recommendationId?: string;
-  jobId?: string;
+  requestId: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
