@@ -71,6 +71,29 @@ describe('SQLite checkpointer thread', () => {
     expect(largest).to.be.below(24 * 1024 * 1024);
   });
 
+  it('holds the writer off only briefly when a long reader keeps the WAL from restarting', async () => {
+    const reader = new Database(file);
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM item').get(); // a read snapshot, held until COMMIT
+    const checkpointer = startCheckpointer(file, { intervalMs: 20, restartFrames: 50 });
+    let slowest = 0;
+    try {
+      const until = Date.now() + 600;
+      while (Date.now() < until) {
+        const started = performance.now();
+        fill(20);
+        slowest = Math.max(slowest, performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    } finally {
+      reader.exec('COMMIT');
+      reader.close();
+      await checkpointer.close();
+    }
+    // RESTART gives up after 100 ms of waiting for the reader (the writer's busy_timeout is 5 s).
+    expect(slowest).to.be.below(1000);
+  });
+
   it('runs a last checkpoint when closed, and then ends its thread', async () => {
     const checkpointer = startCheckpointer(file, { intervalMs: 60_000 });
     const before = databaseBytes();

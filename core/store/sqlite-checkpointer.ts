@@ -32,15 +32,26 @@ const THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
-db.pragma('busy_timeout = 5000');
+// Only RESTART waits (for the write lock, then for readers), and writers wait
+// on it meanwhile: past this, it gives up until a later pass.
+db.pragma('busy_timeout = 100');
+// After a RESTART that a reader kept from finishing, the next passes skip
+// RESTART, so that writers are not held off again and again.
+const RESTART_BACKOFF_PASSES = 10;
+let restartBackoff = 0;
 const checkpoint = () => {
   try {
     const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
     if (log < workerData.restartFrames) return;
+    if (restartBackoff > 0) {
+      restartBackoff -= 1;
+      return;
+    }
     // A second pass copies what came in during the first, so that RESTART,
     // which holds writers off while it runs, has only a few frames left.
     db.pragma('wal_checkpoint(PASSIVE)');
-    db.pragma('wal_checkpoint(RESTART)');
+    const [{ busy }] = db.pragma('wal_checkpoint(RESTART)');
+    if (busy) restartBackoff = RESTART_BACKOFF_PASSES;
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message || err) });
   }
