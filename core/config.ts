@@ -65,7 +65,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): ConfigWithoutSecret {
     mongodbUri: url(env, 'MONGODB_URI', ['mongodb:', 'mongodb+srv:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 4, 1, 256),
+    workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 16, 1, 256),
     workerLockDurationMs: integer(env, 'WORKER_LOCK_DURATION_MS', 30_000, 1000, 600_000),
     notifyDelayMs: integer(env, 'NOTIFY_DELAY_MS', 0, 0, 60_000),
     cacheTtlSeconds: integer(env, 'CACHE_TTL_SECONDS', 300, 1, 86_400),

@@ -48,7 +48,7 @@ describe('loadConfig', () => {
       mongodbUri: undefined,
       redisUrl: undefined,
       logLevel: 'info',
-      workerConcurrency: 4,
+      workerConcurrency: 16,
       workerLockDurationMs: 30_000,
       notifyDelayMs: 0,
       cacheTtlSeconds: 300,
