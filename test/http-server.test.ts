@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import express from 'express';
-import { createExpressServer } from '../core/http/server.js';
+import { createExpressServer, withPrototype } from '../core/http/server.js';
 
 describe('the express HTTP server', () => {
   let server: Server;
@@ -58,5 +58,26 @@ describe('the express HTTP server', () => {
     const missing = await fetch(`${base}/nowhere`);
     expect(missing.status).to.equal(404);
     expect(await missing.text()).to.include('Cannot GET /nowhere');
+  });
+});
+
+describe('withPrototype', () => {
+  const prototype = { greet(this: { name: string }) { return `hello ${this.name}`; } };
+
+  it('builds objects that the base constructor initialised, with the given prototype', () => {
+    function Named(this: { name: string }, name: string) {
+      this.name = name;
+    }
+    const Built = withPrototype(Named as unknown as new (name: string) => { name: string }, prototype);
+    const made = new (Built as new (name: string) => { name: string; greet(): string })('ada');
+    expect(Object.getPrototypeOf(made)).to.equal(prototype);
+    expect(made.greet()).to.equal('hello ada');
+  });
+
+  it('declines a class, which cannot initialise an object made elsewhere', () => {
+    class Named {
+      constructor(readonly name: string) {}
+    }
+    expect(withPrototype(Named, prototype)).to.equal(undefined);
   });
 });

@@ -42,25 +42,25 @@ export async function listen(app: Express, port: number): Promise<RunningServer>
  * nothing and costs nothing; express behaves exactly as before.
  */
 export function createExpressServer(app: Express): Server {
-  return createServer(
-    {
-      IncomingMessage: withPrototype(IncomingMessage, app.request),
-      ServerResponse: withPrototype(ServerResponse, app.response),
-    },
-    app,
-  );
+  const Request = withPrototype(IncomingMessage, app.request);
+  const Response = withPrototype(ServerResponse, app.response);
+  // Should a Node release turn them into classes, serve as app.listen does.
+  if (Request === undefined || Response === undefined) return createServer(app);
+  return createServer({ IncomingMessage: Request, ServerResponse: Response }, app);
 }
 
 /**
- * A constructor that runs `base` on an object whose prototype is `prototype`.
- * Node's IncomingMessage and ServerResponse are plain constructor functions,
- * so they can initialise an object made elsewhere. (Reflect.construct with a
- * new target would do it for classes too, but measured a third slower than
- * default express, not faster.)
+ * A constructor that runs `base` on an object whose prototype is `prototype`,
+ * or undefined when `base` is a class. Node's IncomingMessage and
+ * ServerResponse are plain constructor functions (Node 20 and 22), which can
+ * initialise an object made elsewhere. (Reflect.construct with a new target
+ * would work for classes too, but measured a third slower than default
+ * express, not faster.)
  */
-function withPrototype<C extends typeof IncomingMessage | typeof ServerResponse>(base: C, prototype: object): C {
+export function withPrototype<C extends abstract new (...args: never[]) => object>(base: C, prototype: object): C | undefined {
+  if (Function.prototype.toString.call(base).startsWith('class')) return undefined;
   function Constructor(this: object, ...args: unknown[]): void {
-    Reflect.apply(base, this, args);
+    Reflect.apply(base as unknown as (...a: unknown[]) => void, this, args);
   }
   Constructor.prototype = prototype;
   return Constructor as unknown as C;
