@@ -56,6 +56,33 @@ describe('SQLite group commit', () => {
     expect(await committedOnResolve).to.deep.equal(['a', 'b']);
   });
 
+  it('runs a read in the next flush, after the writes queued before it, and resolves with what it read', async () => {
+    const commit = createGroupCommit(db);
+    const count = () => db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM item').get()?.n;
+    const before = commit.read(count);
+    const written = commit.run(insert('a'));
+    const after = commit.read(count);
+
+    expect(await Promise.all([before, written, after])).to.deep.equal([0, 1, 1]);
+    expect(committedItems()).to.deep.equal(['a']);
+  });
+
+  it('serves a flush of reads alone without the write lock, while another connection holds it', async () => {
+    const commit = createGroupCommit(db);
+    const other = new Database(path.join(dir, 'test.db'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const started = Date.now();
+      const names = await commit.read(() => db.prepare('SELECT name FROM item').all());
+      expect(names).to.deep.equal([]);
+      // A flush that took the write lock would wait out busy_timeout (5 s), then fail.
+      expect(Date.now() - started).to.be.below(1000);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
   it('rolls back only the unit that throws, rejects only its promise, and commits its batch-mates', async () => {
     const commit = createGroupCommit(db);
     const failure = new Error('this unit fails after writing');

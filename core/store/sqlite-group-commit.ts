@@ -7,8 +7,15 @@ import { AppError } from '../errors.js';
  * recommendation's lifecycle is about five small writes. So writes queue up
  * and are flushed once per event-loop turn in ONE IMMEDIATE transaction.
  * Promises settle only after COMMIT, so a resolved write is stored. A flush
- * runs from BEGIN to COMMIT synchronously, so reads on this connection only
- * see committed data.
+ * runs from BEGIN to COMMIT synchronously, so reads on this connection
+ * outside a flush only see committed data.
+ *
+ * Reads can join a flush too (`read`). A read outside any transaction opens
+ * and closes a read transaction of its own, and on this VM that lock work is
+ * most of its cost: two primary-key lookups took 13 µs alone and 3 µs inside
+ * a transaction. A read unit sees what the units before it in its flush
+ * wrote. A flush with no write in it begins DEFERRED, so it never takes the
+ * write lock; one with a write begins IMMEDIATE as before.
  *
  * Failures stay with their unit, without a savepoint per unit (which would
  * double the statements of every write): when anything in a batch throws, at
@@ -19,6 +26,8 @@ import { AppError } from '../errors.js';
 export interface GroupCommit {
   /** Runs `work` atomically in the next flush; resolves with its result once committed. */
   run<T>(work: () => T): Promise<T>;
+  /** Runs `work`, which only reads, in the next flush's transaction; resolves with its result. */
+  read<T>(work: () => T): Promise<T>;
   /** Commits everything still queued, now; later work rejects. */
   close(): void;
 }
@@ -28,6 +37,7 @@ export const MAX_BATCH = 500;
 
 interface Unit {
   work: () => unknown;
+  writes: boolean;
   committed(result: unknown): void;
   failed(err: unknown): void;
 }
@@ -54,7 +64,7 @@ export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): 
     let results: unknown[];
     began = false;
     try {
-      results = runBatch.immediate(batch);
+      results = batch.some((unit) => unit.writes) ? runBatch.immediate(batch) : runBatch.deferred(batch);
     } catch (err) {
       // BEGIN itself failed (another process kept the write lock past busy_timeout):
       // no unit is at fault, and running each alone would only wait that long again, per unit.
@@ -69,7 +79,7 @@ export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): 
   function settleAlone(unit: Unit): void {
     let result: unknown;
     try {
-      result = runAlone.immediate(unit);
+      result = unit.writes ? runAlone.immediate(unit) : runAlone.deferred(unit);
     } catch (err) {
       unit.failed(err);
       return;
@@ -83,14 +93,17 @@ export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): 
     setImmediate(flush);
   }
 
+  function enqueue<T>(work: () => T, writes: boolean): Promise<T> {
+    if (closed) return Promise.reject(new AppError('UNAVAILABLE', 'the store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ work, writes, committed: resolve as (result: unknown) => void, failed: reject });
+      schedule();
+    });
+  }
+
   return {
-    run<T>(work: () => T): Promise<T> {
-      if (closed) return Promise.reject(new AppError('UNAVAILABLE', 'the store is closed'));
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ work, committed: resolve as (result: unknown) => void, failed: reject });
-        schedule();
-      });
-    },
+    run: (work) => enqueue(work, true),
+    read: (work) => enqueue(work, false),
     close() {
       closed = true;
       while (queue.length > 0) flush();

@@ -134,14 +134,18 @@ function sqliteStore(db: Database.Database, sql: Statements, checkpointer: Check
     createRecommendation(rec, event, idempotency) {
       return commit.run(() => create(rec, event, idempotency));
     },
-    async getRecommendation(id) {
-      return loadOne(id);
+    // Reads join the group commit: in the flush's transaction they skip the
+    // read lock that each statement would otherwise take and release alone.
+    getRecommendation(id) {
+      return commit.read(() => loadOne(id));
     },
-    async listPatientRecommendations(patientKey, limit, after) {
-      const rows = after
-        ? sql.historyAfter.all(patientKey, after.createdAt, after.id, limit + 1)
-        : sql.historyFirst.all(patientKey, limit + 1);
-      return toHistoryPage(load(rows), limit);
+    listPatientRecommendations(patientKey, limit, after) {
+      return commit.read(() => {
+        const rows = after
+          ? sql.historyAfter.all(patientKey, after.createdAt, after.id, limit + 1)
+          : sql.historyFirst.all(patientKey, limit + 1);
+        return toHistoryPage(load(rows), limit);
+      });
     },
 
     async pendingEvents(limit) {
