@@ -67,6 +67,21 @@ describe('SQLite group commit', () => {
     expect(committedItems()).to.deep.equal(['a']);
   });
 
+  it('rejects only a read that throws, and still commits the writes of its flush', async () => {
+    const commit = createGroupCommit(db);
+    const written = commit.run(insert('a'));
+    const broken = commit.read(() => db.prepare('SELECT nope FROM item').all());
+    const sound = commit.read(() => db.prepare('SELECT name FROM item').all());
+
+    const [w, b, r] = await settled([written, broken, sound]);
+
+    expect(w).to.deep.equal({ status: 'fulfilled', value: 1 });
+    expect(b?.status).to.equal('rejected');
+    expect(String((b as PromiseRejectedResult).reason)).to.match(/no such column: nope/);
+    expect(r).to.deep.equal({ status: 'fulfilled', value: [{ name: 'a' }] });
+    expect(committedItems()).to.deep.equal(['a']);
+  });
+
   it('serves a flush of reads alone without the write lock, while another connection holds it', async () => {
     const commit = createGroupCommit(db);
     const other = new Database(path.join(dir, 'test.db'));
