@@ -165,27 +165,114 @@ describe('SQLite group commit', () => {
     expect(committedItems()).to.deep.equal(['a', 'b', 'c', 'd']);
   });
 
-  it('rejects a whole batch at once when the write lock stays busy, instead of waiting again for each unit', async () => {
-    db.pragma('busy_timeout = 100');
+  /** A second connection that holds the write lock, as another process or the checkpointer's RESTART does. */
+  const lockHolder = () => {
     const holder = new Database(path.join(dir, 'test.db'));
-    holder.prepare('BEGIN IMMEDIATE').run();
+    return {
+      take: () => holder.prepare('BEGIN IMMEDIATE').run(),
+      release: () => holder.prepare('ROLLBACK').run(),
+      close: () => holder.close(),
+    };
+  };
+  const ticksDuring = async <T>(promise: Promise<T>) => {
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 2);
+    try {
+      return { value: await promise, ticks };
+    } finally {
+      clearInterval(ticker);
+    }
+  };
+
+  it('waits for a write lock another connection holds without blocking the thread, then commits what queued meanwhile', async () => {
+    const holder = lockHolder();
+    holder.take();
     const commit = createGroupCommit(db);
     try {
+      const first = commit.run(insert('a'));
+      setTimeout(() => void commit.run(insert('b')), 20);
+      setTimeout(() => holder.release(), 60);
+      // SQLite's busy handler would sleep this thread until the lock is free, and the timer that frees it could never fire.
+      const { value, ticks } = await ticksDuring(Promise.all([first, commit.run(insert('c'))]));
+
+      expect(value).to.deep.equal([1, 1]);
+      expect(ticks, 'timers kept firing while the flush waited').to.be.at.least(10);
+      expect(committedItems()).to.deep.equal(['a', 'b', 'c']);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('rejects a whole batch at once when the write lock stays taken past lockWaitMs, instead of waiting again for each unit', async () => {
+    const holder = lockHolder();
+    holder.take();
+    const commit = createGroupCommit(db, { lockWaitMs: 100 });
+    try {
       const startedAt = Date.now();
-      const results = await settled(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((name) => commit.run(insert(name))));
+      const { value: results, ticks } = await ticksDuring(settled(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((name) => commit.run(insert(name)))));
 
       expect(results.map((r) => r.status)).to.deep.equal(Array(8).fill('rejected'));
       expect(String((results[0] as PromiseRejectedResult).reason)).to.match(/database is locked/);
-      expect(Date.now() - startedAt, 'one wait for the lock, not one per unit').to.be.below(500);
+      const waited = Date.now() - startedAt;
+      expect(waited, 'waited out lockWaitMs').to.be.at.least(100);
+      expect(waited, 'one wait for the lock, not one per unit').to.be.below(500);
+      expect(ticks).to.be.at.least(20);
     } finally {
-      holder.prepare('ROLLBACK').run();
+      holder.release();
       holder.close();
     }
     expect(await commit.run(insert('after'))).to.equal(1);
   });
 
+  it('when the lock is taken while a failed batch settles unit by unit, the units left wait for it and then commit', async () => {
+    const holder = lockHolder();
+    const commit = createGroupCommit(db);
+    let readRuns = 0;
+    try {
+      const results = await settled([
+        commit.run(insert('a')),
+        commit.run(insert('a')), // fails: the batch stops here, and is settled unit by unit
+        commit.read(() => {
+          readRuns += 1;
+          // Run alone, this read holds no write lock, so another connection can take it now.
+          holder.take();
+          setTimeout(() => holder.release(), 40);
+          return readRuns;
+        }),
+        commit.run(insert('b')),
+      ]);
+
+      expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(readRuns).to.equal(1);
+      expect(committedItems()).to.deep.equal(['a', 'b']);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('on close, gives a unit still waiting for the lock one last blocking wait, then rejects it', async () => {
+    const holder = lockHolder();
+    holder.take();
+    const commit = createGroupCommit(db, { lockWaitMs: 100 });
+    try {
+      const waiting = settled([commit.run(insert('a'))]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const startedAt = Date.now();
+      commit.close();
+      expect(Date.now() - startedAt).to.be.at.least(90);
+
+      const [result] = await waiting;
+      expect(result?.status).to.equal('rejected');
+      expect(String((result as PromiseRejectedResult).reason)).to.match(/database is locked/);
+    } finally {
+      holder.release();
+      holder.close();
+    }
+    expect(committedItems()).to.deep.equal([]);
+  });
+
   it('splits a burst beyond the batch cap over several transactions', async () => {
-    const commit = createGroupCommit(db, 2);
+    const commit = createGroupCommit(db, { maxBatch: 2 });
     const committedBefore: string[][] = [];
     const units = ['a', 'b', 'c', 'd', 'e'].map((name) =>
       commit.run(() => {
@@ -199,7 +286,7 @@ describe('SQLite group commit', () => {
   });
 
   it('on close, commits everything still queued at once and rejects later work', async () => {
-    const commit: GroupCommit = createGroupCommit(db, 2);
+    const commit: GroupCommit = createGroupCommit(db, { maxBatch: 2 });
     const queued = ['a', 'b', 'c'].map((name) => commit.run(insert(name)));
 
     commit.close();

@@ -17,6 +17,16 @@ import { AppError } from '../errors.js';
  * wrote. A flush with no write in it begins DEFERRED, so it never takes the
  * write lock; one with a write begins IMMEDIATE as before.
  *
+ * Waiting for the write lock (another process's write, or the checkpointer
+ * restarting the WAL) never blocks the event loop. SQLite's own busy handler
+ * would sleep the whole thread in steps of 1, 2, 5, 10, 15, 20, 25 ms: a
+ * RESTART checkpoint holding the lock 10 ms cost the writer 18 ms of sleep,
+ * several times a second under load, with every request queued behind it.
+ * So the connection's busy_timeout is 0 while the group commit runs: a flush
+ * whose BEGIN finds the lock taken goes back to the queue and is retried
+ * every millisecond, and the thread serves its other work meanwhile. Units
+ * fail only once the lock has stayed taken for `lockWaitMs`.
+ *
  * Failures stay with their unit, without a savepoint per unit (which would
  * double the statements of every write): when anything in a batch throws, at
  * COMMIT included, the whole batch rolls back and each unit runs again in a
@@ -34,6 +44,15 @@ export interface GroupCommit {
 
 /** Caps one flush, so a burst cannot hold the write lock arbitrarily long: the rest waits a turn. */
 export const MAX_BATCH = 500;
+/** How long units wait for a write lock that stays taken before they fail (the old busy_timeout). */
+export const LOCK_WAIT_MS = 5000;
+/** Pause between attempts at a write lock that another connection holds. */
+const LOCK_RETRY_MS = 1;
+
+export interface GroupCommitOptions {
+  maxBatch?: number;
+  lockWaitMs?: number;
+}
 
 interface Unit {
   work: () => unknown;
@@ -42,55 +61,88 @@ interface Unit {
   failed(err: unknown): void;
 }
 
-export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): GroupCommit {
+/** Sets the connection's busy_timeout to 0 (see above) until close(), which gives it `lockWaitMs`. */
+export function createGroupCommit(db: Database.Database, options: GroupCommitOptions = {}): GroupCommit {
+  const { maxBatch = MAX_BATCH, lockWaitMs = LOCK_WAIT_MS } = options;
   let queue: Unit[] = [];
-  let scheduled = false;
+  let scheduled: { immediate: NodeJS.Immediate } | { timeout: NodeJS.Timeout } | undefined;
   let closed = false;
+  /** When a BEGIN first found the write lock taken, while it still is. */
+  let lockedSince: number | undefined;
+  db.pragma('busy_timeout = 0');
 
-  /** Whether the last batch got past BEGIN: if not, no unit ran. */
+  /** Whether the last transaction got past BEGIN: if not, no unit ran. */
   let began = false;
   const runBatch = db.transaction((batch: Unit[]) => {
     began = true;
     return batch.map((unit) => unit.work());
   });
-  const runAlone = db.transaction((unit: Unit) => unit.work());
+  const runAlone = db.transaction((unit: Unit) => {
+    began = true;
+    return unit.work();
+  });
 
-  function flush(): void {
-    scheduled = false;
-    const batch = queue.length <= maxBatch ? queue : queue.splice(0, maxBatch);
-    if (batch === queue) queue = [];
-    else schedule();
-    if (batch.length === 0) return;
-    let results: unknown[];
+  /** Runs a transaction; 'locked' when its BEGIN found the write lock taken and it may wait longer. */
+  function attempt<T>(units: Unit[], run: () => T): { result: T } | 'locked' {
     began = false;
     try {
-      results = batch.some((unit) => unit.writes) ? runBatch.immediate(batch) : runBatch.deferred(batch);
+      const result = run();
+      lockedSince = undefined;
+      return { result };
     } catch (err) {
-      // BEGIN itself failed (another process kept the write lock past busy_timeout):
-      // no unit is at fault, and running each alone would only wait that long again, per unit.
+      if (began || !isBusy(err) || closed) throw err;
+      lockedSince ??= Date.now();
+      if (Date.now() - lockedSince >= lockWaitMs) throw err;
+      queue = units.concat(queue);
+      return 'locked';
+    }
+  }
+
+  function flush(): void {
+    scheduled = undefined;
+    const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+    queue = batch === queue ? [] : queue.slice(maxBatch);
+    if (batch.length === 0) return;
+    const writes = batch.some((unit) => unit.writes);
+    let outcome: { result: unknown[] } | 'locked';
+    try {
+      outcome = attempt(batch, () => (writes ? runBatch.immediate(batch) : runBatch.deferred(batch)));
+    } catch (err) {
+      // BEGIN itself failed (the write lock stayed taken past lockWaitMs): no unit is at fault.
       if (!began) for (const unit of batch) unit.failed(err);
       // Rolled back as a whole: find out which unit it was, one transaction each.
-      else for (const unit of batch) settleAlone(unit);
+      else settleEachAlone(batch);
+      scheduleNext();
       return;
     }
-    batch.forEach((unit, i) => unit.committed(results[i]));
+    if (outcome === 'locked') return schedule(LOCK_RETRY_MS);
+    const { result } = outcome;
+    batch.forEach((unit, i) => unit.committed(result[i]));
+    scheduleNext();
   }
 
-  function settleAlone(unit: Unit): void {
-    let result: unknown;
-    try {
-      result = unit.writes ? runAlone.immediate(unit) : runAlone.deferred(unit);
-    } catch (err) {
-      unit.failed(err);
-      return;
+  function settleEachAlone(batch: Unit[]): void {
+    for (const [i, unit] of batch.entries()) {
+      let outcome: { result: unknown } | 'locked';
+      try {
+        outcome = attempt(batch.slice(i), () => (unit.writes ? runAlone.immediate(unit) : runAlone.deferred(unit)));
+      } catch (err) {
+        unit.failed(err);
+        continue;
+      }
+      // The lock was taken meanwhile: this unit and those after it go back to the queue.
+      if (outcome === 'locked') return schedule(LOCK_RETRY_MS);
+      unit.committed(outcome.result);
     }
-    unit.committed(result);
   }
 
-  function schedule(): void {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(flush);
+  function scheduleNext(): void {
+    if (queue.length > 0) schedule();
+  }
+
+  function schedule(delayMs = 0): void {
+    if (scheduled !== undefined || closed) return;
+    scheduled = delayMs === 0 ? { immediate: setImmediate(flush) } : { timeout: setTimeout(flush, delayMs) };
   }
 
   function enqueue<T>(work: () => T, writes: boolean): Promise<T> {
@@ -106,7 +158,16 @@ export function createGroupCommit(db: Database.Database, maxBatch = MAX_BATCH): 
     read: (work) => enqueue(work, false),
     close() {
       closed = true;
+      if (scheduled && 'timeout' in scheduled) clearTimeout(scheduled.timeout);
+      if (scheduled && 'immediate' in scheduled) clearImmediate(scheduled.immediate);
+      scheduled = undefined;
+      // Nothing is left to serve meanwhile: the last flushes may block while they wait.
+      db.pragma(`busy_timeout = ${lockWaitMs}`);
       while (queue.length > 0) flush();
     },
   };
+}
+
+function isBusy(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && (err.code === 'SQLITE_BUSY' || String(err.code).startsWith('SQLITE_BUSY_'));
 }
