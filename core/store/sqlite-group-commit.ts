@@ -83,7 +83,7 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
   });
 
   /** Runs a transaction; 'locked' when its BEGIN found the write lock taken and it may wait longer. */
-  function attempt<T>(units: Unit[], run: () => T): { result: T } | 'locked' {
+  function attempt<T>(run: () => T): { result: T } | 'locked' {
     began = false;
     try {
       const result = run();
@@ -93,7 +93,6 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
       if (began || !isBusy(err) || closed) throw err;
       lockedSince ??= Date.now();
       if (Date.now() - lockedSince >= lockWaitMs) throw err;
-      queue = units.concat(queue);
       return 'locked';
     }
   }
@@ -106,7 +105,7 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
     const writes = batch.some((unit) => unit.writes);
     let outcome: { result: unknown[] } | 'locked';
     try {
-      outcome = attempt(batch, () => (writes ? runBatch.immediate(batch) : runBatch.deferred(batch)));
+      outcome = attempt(() => (writes ? runBatch.immediate(batch) : runBatch.deferred(batch)));
     } catch (err) {
       // BEGIN itself failed (the write lock stayed taken past lockWaitMs): no unit is at fault.
       if (!began) for (const unit of batch) unit.failed(err);
@@ -115,7 +114,7 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
       scheduleNext();
       return;
     }
-    if (outcome === 'locked') return schedule(LOCK_RETRY_MS);
+    if (outcome === 'locked') return retryLater(batch);
     const { result } = outcome;
     batch.forEach((unit, i) => unit.committed(result[i]));
     scheduleNext();
@@ -125,15 +124,21 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
     for (const [i, unit] of batch.entries()) {
       let outcome: { result: unknown } | 'locked';
       try {
-        outcome = attempt(batch.slice(i), () => (unit.writes ? runAlone.immediate(unit) : runAlone.deferred(unit)));
+        outcome = attempt(() => (unit.writes ? runAlone.immediate(unit) : runAlone.deferred(unit)));
       } catch (err) {
         unit.failed(err);
         continue;
       }
       // The lock was taken meanwhile: this unit and those after it go back to the queue.
-      if (outcome === 'locked') return schedule(LOCK_RETRY_MS);
+      if (outcome === 'locked') return retryLater(batch.slice(i));
       unit.committed(outcome.result);
     }
+  }
+
+  /** Puts units whose BEGIN found the lock taken back at the front, for the next attempt. */
+  function retryLater(units: Unit[]): void {
+    queue = units.concat(queue);
+    schedule(LOCK_RETRY_MS);
   }
 
   function scheduleNext(): void {
@@ -169,5 +174,6 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
 }
 
 function isBusy(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && (err.code === 'SQLITE_BUSY' || String(err.code).startsWith('SQLITE_BUSY_'));
+  // SQLITE_BUSY and its extended codes (SQLITE_BUSY_RECOVERY, ...).
+  return err instanceof Error && 'code' in err && String(err.code).startsWith('SQLITE_BUSY');
 }
