@@ -141,6 +141,29 @@ function queueContract(openQueue: () => OpenQueue): void {
     expect(await publisher.failedJobs()).to.deep.equal([]);
   });
 
+  it('keeps each delivery apart: neither the publisher nor a failed attempt can change what a retry receives', async () => {
+    const { publisher, consumer } = open({ attempts: 2 });
+    const seen = recorder(async (event, attempt) => {
+      if (attempt > 1) return;
+      event.recommendations.push('CHANGED_BY_HANDLER');
+      event.recommendation = 'changed by the handler';
+      throw new Error('first attempt fails after changing its event');
+    });
+    consumer.start(seen.handler);
+    const event = anEvent({ recommendations: ['PHYSICAL_THERAPY', 'WEIGHT_MANAGEMENT'] });
+    const published = structuredClone(event);
+
+    const succeeded = seen.handled(event.recommendation_id);
+    await publisher.publish(event);
+    event.recommendations.push('CHANGED_BY_PUBLISHER');
+    await succeeded;
+
+    const [first, retry] = seen.of(event.recommendation_id);
+    expect(first?.event.recommendations).to.include('CHANGED_BY_HANDLER');
+    expect(retry?.attempt).to.equal(2);
+    expect(retry?.event).to.deep.equal(published);
+  });
+
   it('moves an event that exhausts its attempts to the failed set', async () => {
     const failure = gate();
     const { publisher, consumer } = open({ attempts: 3, onFailed: () => failure.open() });

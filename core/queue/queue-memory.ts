@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { RecommendationEvent } from '../recommendation.js';
+import { copyEvent, type RecommendationEvent } from '../recommendation.js';
 import type { EventConsumer, EventHandler, EventPublisher, FailedEvent, FailedListener, QueueInspector } from './queue.js';
 
 export interface MemoryQueueOptions {
@@ -71,8 +71,8 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     active += 1;
     try {
       // A fresh copy per delivery: a handler that mutates its event cannot affect a retry.
-      await deliver(structuredClone(job.event), { attempt: job.attempt });
-      options.onCompleted?.(structuredClone(job.event));
+      await deliver(copyEvent(job.event), { attempt: job.attempt });
+      options.onCompleted?.(copyEvent(job.event));
     } catch (err) {
       retryOrFail(job, err);
     } finally {
@@ -88,7 +88,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
       failed.unshift({ event: job.event, error: errorText(err), attempts: job.attempt, failedAt: new Date().toISOString() });
       failed.length = Math.min(failed.length, failedLimit);
       logger.error({ err, recommendation_id: id, attempts: job.attempt }, 'event moved to the failed set');
-      options.onFailed?.(structuredClone(job.event), err);
+      options.onFailed?.(copyEvent(job.event), err);
       return;
     }
     logger.warn({ err, recommendation_id: id, attempt: job.attempt }, 'event handler failed, will retry');
@@ -114,7 +114,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
       if (closed) throw new AppError('UNAVAILABLE', 'event queue is closed');
       if (seen.has(event.recommendation_id)) return;
       remember(event.recommendation_id);
-      ready.push({ event: structuredClone(event), attempt: 1 });
+      ready.push({ event: copyEvent(event), attempt: 1 });
       pump();
     },
     start(eventHandler) {
