@@ -89,7 +89,7 @@ describe('SQLite checkpointer thread', () => {
     expect(largest).to.be.below(27 * 1024 * 1024);
   });
 
-  it('holds the writer off only briefly when a long reader keeps the WAL from restarting', async () => {
+  it('does not hold the writer off while a long reader keeps the WAL from restarting', async () => {
     const reader = new Database(file);
     reader.exec('BEGIN');
     reader.prepare('SELECT COUNT(*) FROM item').get(); // a read snapshot, held until COMMIT
@@ -108,8 +108,10 @@ describe('SQLite checkpointer thread', () => {
       reader.close();
       await checkpointer.close();
     }
-    // RESTART gives up after 100 ms of waiting for the reader (the writer's busy_timeout is 5 s).
-    expect(slowest).to.be.below(1000);
+    // A RESTART that finds the reader returns at once and lets go of the write
+    // lock, and retries for a while. Here the slowest commit took 1-2 ms; when
+    // RESTART waited in SQLite's busy handler instead, holding the lock, 105 ms.
+    expect(slowest).to.be.below(50);
   });
 
   it('runs a last checkpoint when closed, and then ends its thread', async () => {
