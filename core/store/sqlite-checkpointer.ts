@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
  * journal_size_limit then trims the file. Under the benchmark's POST load,
  * catching up first and retrying RESTART instead of sleeping in SQLite's busy
  * handler cut the time the writer waited for the lock from about 400 ms to
- * about 100-240 ms in each 10 s.
+ * about 100 ms in each 10 s.
  */
 export interface Checkpointer {
   /** Runs a last checkpoint, then ends the thread. */
