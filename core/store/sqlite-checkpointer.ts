@@ -60,8 +60,9 @@ const catchUp = (frames) => {
     if (committedMeanwhile < CAUGHT_UP_FRAMES) return;
   }
 };
-// A busy RESTART returns at once: it found a writer mid-transaction, or a
-// reader still on the WAL. It has then let go of the write lock.
+// A busy RESTART returns at once: it found a writer mid-transaction, a
+// reader still on the WAL, or another process's checkpointer at work. It
+// has then let go of the write lock.
 const restart = () => {
   for (let attempt = 1; attempt <= RESTART_ATTEMPTS; attempt++) {
     const [{ busy }] = db.pragma('wal_checkpoint(RESTART)');
