@@ -90,6 +90,8 @@ describe('SQLite checkpointer thread', () => {
   });
 
   it('does not hold the writer off while a long reader keeps the WAL from restarting', async () => {
+    // As the store's writer: no fsync per commit, so only lock waits show in its time.
+    writer.pragma('synchronous = NORMAL');
     const reader = new Database(file);
     reader.exec('BEGIN');
     reader.prepare('SELECT COUNT(*) FROM item').get(); // a read snapshot, held until COMMIT
@@ -109,9 +111,10 @@ describe('SQLite checkpointer thread', () => {
       await checkpointer.close();
     }
     // A RESTART that finds the reader returns at once and lets go of the write
-    // lock, and retries for a while. Here the slowest commit took 1-2 ms; when
+    // lock, and retries for a while. Here the slowest commit took 1-2 ms (up to
+    // 10 ms beside an fsync-heavy load); when
     // RESTART waited in SQLite's busy handler instead, holding the lock, 105 ms.
-    expect(slowest).to.be.below(50);
+    expect(slowest).to.be.below(80);
   });
 
   it('runs a last checkpoint when closed, and then ends its thread', async () => {
