@@ -112,8 +112,8 @@ describe('SQLite checkpointer thread', () => {
     }
     // A RESTART that finds the reader returns at once and lets go of the write
     // lock, and retries for a while. Here the slowest commit took 1-2 ms (up to
-    // 10 ms beside an fsync-heavy load); when
-    // RESTART waited in SQLite's busy handler instead, holding the lock, 105 ms.
+    // 10 ms beside an fsync-heavy load); when RESTART waited in SQLite's busy
+    // handler instead, holding the lock, 105 ms.
     expect(slowest).to.be.below(80);
   });
 
