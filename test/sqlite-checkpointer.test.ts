@@ -73,8 +73,8 @@ describe('SQLite checkpointer thread', () => {
     try {
       // 5000 commits of a few pages each: 54 MB of WAL frames if the WAL never started over.
       // Like the store's group commit, the writer lets go of the lock between
-      // bursts of commits: a writer that never does leaves RESTART waiting out
-      // its busy_timeout, and the WAL's size to the speed of the disk.
+      // bursts of commits: a writer that never does leaves every RESTART
+      // attempt busy, and the WAL's size to the speed of the disk.
       for (let i = 0; i < 1000; i++) {
         for (let j = 0; j < 5; j++) fill(5);
         largest = Math.max(largest, walBytes());
@@ -83,8 +83,8 @@ describe('SQLite checkpointer thread', () => {
     } finally {
       await checkpointer.close();
     }
-    // Here it started over about 40 times and peaked at 4 MB, or 9 times and 9 MB
-    // with a concurrent fsync-heavy load; without restarts, never and 54 MB.
+    // Here it started over 36-39 times and peaked at 3-4 MB, or 8-21 times and
+    // 11-14 MB beside a concurrent fsync-heavy load; without restarts, never and 54 MB.
     expect(walStarts(`${file}-wal`) - startsBefore, 'times the WAL started over').to.be.at.least(3);
     expect(largest).to.be.below(27 * 1024 * 1024);
   });
