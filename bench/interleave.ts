@@ -33,21 +33,16 @@ export async function interleave(options: InterleaveOptions): Promise<Interleave
   const scenario: Slice[] = [];
   let ceilingServer: number | undefined = 0;
   let serviceInCeiling: number | undefined = 0;
-  let ceilingLoadGen = 0;
-  let scenarioLoadGen = 0;
   let first: { api: number | undefined; worker: number | undefined } | undefined;
   for (let round = 0; round < rounds; round += 1) {
-    const c0 = { server: cpuSeconds(pids.ceiling), service: serviceCpu(pids), loadGen: process.cpuUsage() };
+    const c0 = { server: cpuSeconds(pids.ceiling), service: serviceCpu(pids) };
     ceiling.push(await options.ceiling({ duration: sliceSec }));
     ceilingServer = add(ceilingServer, cpuBetween(c0.server, cpuSeconds(pids.ceiling)));
     if (round > 0) serviceInCeiling = add(serviceInCeiling, cpuBetween(c0.service, serviceCpu(pids)));
-    ceilingLoadGen += loadGenSeconds(c0.loadGen);
 
     await options.beforeScenarioSlice?.(round);
-    const s0 = process.cpuUsage();
     first ??= { api: cpuSeconds(pids.api), worker: pids.worker === undefined ? undefined : cpuSeconds(pids.worker) };
     scenario.push(await options.scenario({ duration: sliceSec }));
-    scenarioLoadGen += loadGenSeconds(s0);
   }
   // The service's CPU counts from the start of the first scenario slice to the end of the last, ceiling
   // slices included: the in-process worker finishes a slice's events during the next ceiling slice, and
@@ -55,9 +50,9 @@ export async function interleave(options: InterleaveOptions): Promise<Interleave
   const scenarioCpu: SliceCpu = {
     server: cpuBetween(first?.api, cpuSeconds(pids.api)),
     ...(pids.worker === undefined ? {} : { worker: cpuBetween(first?.worker, cpuSeconds(pids.worker)) }),
-    loadGenerator: scenarioLoadGen,
+    loadGenerator: loadGenSeconds(scenario),
   };
-  return { ceiling, scenario, ceilingCpu: { server: ceilingServer, loadGenerator: ceilingLoadGen }, scenarioCpu, serviceCpuInCeilingSlices: serviceInCeiling };
+  return { ceiling, scenario, ceilingCpu: { server: ceilingServer, loadGenerator: loadGenSeconds(ceiling) }, scenarioCpu, serviceCpuInCeilingSlices: serviceInCeiling };
 }
 
 /** The scenario's row: its slices merged, its req/s over the ceiling's in the same rounds. */
@@ -77,9 +72,8 @@ function serviceCpu(pids: InterleaveOptions['pids']): number | undefined {
   return add(cpuSeconds(pids.api), pids.worker === undefined ? 0 : cpuSeconds(pids.worker));
 }
 
-function loadGenSeconds(since: NodeJS.CpuUsage): number {
-  const { user, system } = process.cpuUsage(since);
-  return (user + system) / 1e6;
+function loadGenSeconds(slices: readonly Slice[]): number {
+  return slices.reduce((total, slice) => total + slice.loadGenCpuSeconds, 0);
 }
 
 function add(total: number | undefined, more: number | undefined): number | undefined {

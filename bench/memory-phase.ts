@@ -28,15 +28,14 @@ export async function runMemoryPhase(input: MemoryPhaseInput): Promise<{ row: Sc
 
   const { api, worker } = stack;
   const rss = sampleRss(api.pid);
-  const cpu0 = { api: cpuSeconds(api.pid), worker: worker ? cpuSeconds(worker.pid) : undefined, loadGen: process.cpuUsage() };
-  const warm = Date.now();
+  const cpu0 = { api: cpuSeconds(api.pid), worker: worker ? cpuSeconds(worker.pid) : undefined };
   const slice = await mixed(target, patients, ids, log, { amount: requests }).finally(() => rss.stop());
-  const end = Date.now();
-  const loadGen = process.cpuUsage(cpu0.loadGen);
+  // From the load's start: autocannon first builds its requests, with none in flight.
+  const { startedAt: warm, endedAt: end } = slice;
   const cpu = {
     server: cpuBetween(cpu0.api, cpuSeconds(api.pid)),
     ...(worker ? { worker: cpuBetween(cpu0.worker, cpuSeconds(worker.pid)) } : {}),
-    loadGenerator: (loadGen.user + loadGen.system) / 1e6,
+    loadGenerator: slice.loadGenCpuSeconds,
   };
 
   // GC timing makes RSS spike by up to a third for seconds at a time, so a single reading

@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 /** autocannon's result for one run under `skipAggregateResult`: plain counters and the latency histogram, encoded. */
 export interface RawRun {
   totalCompletedRequests: number;
-  /** Seconds, to 10 ms. */
+  /** Seconds, to 10 ms, from before autocannon built its requests: see `Slice.seconds`. */
   duration: number;
   errors: number;
   non2xx: number;
@@ -14,8 +14,11 @@ export interface Slice {
   url: string;
   /** Responses received, whatever their status. */
   requests: number;
+  /** From the start of the load (autocannon's 'start' event) to its end: not autocannon's `duration`, which includes building the requests. */
   seconds: number;
-  /** Wall clock (ms since the epoch) around the run. */
+  /** This process's CPU time over those seconds: what the load generator took from the shared cores. */
+  loadGenCpuSeconds: number;
+  /** Wall clock (ms since the epoch) when the load started and when it ended. */
   startedAt: number;
   endedAt: number;
   errors: number;
