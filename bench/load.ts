@@ -64,12 +64,14 @@ function historyRequests(target: Target, patients: readonly PatientId[]): autoca
 /**
  * Runs autocannon in this process and keeps a few non-2xx bodies for the report.
  *
- * The slice's time and load-generator CPU count from autocannon's 'start'
- * event, when the load begins. Before it, autocannon builds every request of
- * the list for each connection (50 × 1000 POSTs took about 0.7 s of CPU
- * here), with nothing in flight; its own `duration` includes that, which
- * understated the req/s of every scenario with a list of requests, and not
- * the ceiling's single request.
+ * The load starts when autocannon() returns. By then it has built every
+ * request of the list for each connection (50 × 1000 POSTs took about 0.7 s
+ * of CPU here), and each connection wrote its first request as it was made,
+ * so those first requests waited out the building of all the connections
+ * after it. The slice leaves them out: its time, CPU, responses and
+ * latencies cover the requests sent from the start of the load. (autocannon's
+ * own duration and latency histogram include both: the req/s of a list of
+ * requests came out lower, and its p99 higher, than the service's.)
  */
 function drive(name: string, options: autocannon.Options): Promise<Slice> {
   const samples: string[] = [];
@@ -80,31 +82,31 @@ function drive(name: string, options: autocannon.Options): Promise<Slice> {
       if (typeof request.onResponse === 'function') request.onResponse(status, body, context, headers);
     },
   }));
-  let load = { startedAt: Date.now(), cpu: process.cpuUsage() };
-  // skipAggregateResult: the raw run keeps its latency histogram, so slices merge exactly (slices.ts).
+  const latencies: number[] = [];
   // sampleInt: autocannon stops only on a sample tick; at the default 1 s a 1.2 s slice would run 2 s.
   const run = { ...options, requests, title: name, skipAggregateResult: true, sampleInt: 100 };
   return new Promise((resolve, reject) => {
     const instance = autocannon(run, (err: unknown, result) => {
       if (err) return reject(err instanceof Error ? err : new Error(String(err)));
       const raw = result as unknown as RawRun;
-      const endedAt = Date.now();
       const { user, system } = process.cpuUsage(load.cpu);
       resolve({
         url: options.url,
-        requests: raw.totalCompletedRequests,
-        seconds: (endedAt - load.startedAt) / 1000,
+        requests: latencies.length,
+        seconds: (performance.now() - load.clock) / 1000,
         loadGenCpuSeconds: (user + system) / 1e6,
+        latencies,
         startedAt: load.startedAt,
-        endedAt,
+        endedAt: Date.now(),
         errors: raw.errors,
         non2xx: raw.non2xx,
         samples,
-        raw,
       });
     });
-    instance.on('start', () => {
-      load = { startedAt: Date.now(), cpu: process.cpuUsage() };
+    const load = { startedAt: Date.now(), clock: performance.now(), cpu: process.cpuUsage() };
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      // When the request was sent: the response event follows its last byte at once.
+      if (performance.now() - responseTime >= load.clock) latencies.push(responseTime);
     });
   });
 }

@@ -1,10 +1,8 @@
-import autocannon from 'autocannon';
+import { percentile } from './percentile.js';
 
-/** autocannon's result for one run under `skipAggregateResult`: plain counters and the latency histogram, encoded. */
+/** The counters of autocannon's result for one run (under `skipAggregateResult`) that a slice keeps. */
 export interface RawRun {
-  totalCompletedRequests: number;
-  /** Seconds, to 10 ms, from before autocannon built its requests: see `Slice.seconds`. */
-  duration: number;
+  /** Connection errors and timeouts. */
   errors: number;
   non2xx: number;
 }
@@ -12,12 +10,14 @@ export interface RawRun {
 /** One autocannon run; a scenario is one slice or several. */
 export interface Slice {
   url: string;
-  /** Responses received, whatever their status. */
+  /** Responses received, whatever their status, to requests sent from the start of the load (load.ts). */
   requests: number;
-  /** From the start of the load (autocannon's 'start' event) to its end: not autocannon's `duration`, which includes building the requests. */
+  /** From the start of the load to its end. */
   seconds: number;
   /** This process's CPU time over those seconds: what the load generator took from the shared cores. */
   loadGenCpuSeconds: number;
+  /** Each of those responses' latency, ms. */
+  latencies: number[];
   /** Wall clock (ms since the epoch) when the load started and when it ended. */
   startedAt: number;
   endedAt: number;
@@ -25,7 +25,6 @@ export interface Slice {
   non2xx: number;
   /** The first few non-2xx bodies, so a failed budget says why. */
   samples: string[];
-  raw: RawRun;
 }
 
 /** One row of the report: a scenario over all its slices. */
@@ -35,7 +34,7 @@ export interface ScenarioResult {
   /** Measured load time, summed over the slices. */
   seconds: number;
   reqPerSec: number;
-  /** Latency percentiles of all the slices' latencies merged into one histogram: not a max or median of per-slice figures. */
+  /** Latency percentiles (ms) of all the slices' latencies together: not a max or median of per-slice figures. */
   p50: number;
   p97_5: number;
   p99: number;
@@ -67,18 +66,13 @@ export interface SliceCpu {
   loadGenerator: number;
 }
 
-// In autocannon's README (`autocannon.aggregateResult(results[, opts])`), missing from @types/autocannon.
-const { aggregateResult } = autocannon as unknown as {
-  aggregateResult(runs: RawRun[], opts: { url: string; title?: string }): autocannon.Result;
-};
-
 export type Interleaving = Pick<ScenarioResult, 'ratioToCeiling' | 'rounds' | 'cpuShareInCeilingSlices'>;
 
 export function summarize(name: string, slices: readonly Slice[], cpu: SliceCpu, interleaving: Interleaving): ScenarioResult {
-  const first = slices[0];
-  if (first === undefined) throw new Error(`${name}: no slices to summarize`);
-  // Merging the raw histograms is exact, where a max of per-slice p99s would overstate and a median of p50s guess.
-  const { latency } = aggregateResult(slices.map((s) => s.raw), { url: first.url, title: name });
+  if (slices.length === 0) throw new Error(`${name}: no slices to summarize`);
+  // All the latencies together: a max of per-slice p99s would overstate, and a median of p50s guess.
+  const latencies = Float64Array.from(slices.flatMap((s) => s.latencies)).sort();
+  const ms = (fraction: number) => Math.round(percentile(latencies, fraction) * 10) / 10;
   const requests = sum(slices.map((s) => s.requests));
   const seconds = sum(slices.map((s) => s.seconds));
   const perRequest = (cpuSec: number | undefined) => (cpuSec === undefined || requests === 0 ? null : (cpuSec * 1e6) / requests);
@@ -87,9 +81,9 @@ export function summarize(name: string, slices: readonly Slice[], cpu: SliceCpu,
     requests,
     seconds,
     reqPerSec: requests / seconds,
-    p50: latency.p50,
-    p97_5: latency.p97_5,
-    p99: latency.p99,
+    p50: ms(0.5),
+    p97_5: ms(0.975),
+    p99: ms(0.99),
     errors: sum(slices.map((s) => s.errors)),
     non2xx: sum(slices.map((s) => s.non2xx)),
     samples: slices.flatMap((s) => s.samples).slice(0, 3),
