@@ -61,12 +61,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const profile = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
     const apiPort = await freePort();
-    const api = node('api', ['api/main.ts', ...(options.redis ? [] : ['--with-worker'])], { ...base, PORT: String(apiPort) }, profile);
+    const api = node('api', ['api/main.ts', ...(options.redis ? [] : ['--with-worker'])], { ...base, PORT: String(apiPort) }, [...SERVICE_FLAGS, ...profile]);
     children.push(api);
     let worker: Child | undefined;
     if (options.redis) {
       const workerPort = await freePort();
-      worker = node('worker', ['worker/main.ts'], { ...base, PORT: String(workerPort) });
+      worker = node('worker', ['worker/main.ts'], { ...base, PORT: String(workerPort) }, SERVICE_FLAGS);
       children.push(worker);
       await waitForHttp(worker, `http://127.0.0.1:${workerPort}/health/ready`);
     }
@@ -85,6 +85,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw err;
   }
 }
+
+/** The node flags of `npm start` (package.json): the service runs here as it runs there. The ceiling runs without them. */
+const SERVICE_FLAGS = ['--single-threaded-gc'];
 
 /** `node --import tsx <script>` in the project root: the process itself, no npm or tsx wrapper in between. */
 function node(name: string, args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Child {
