@@ -86,10 +86,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 }
 
-/** The node flags of `npm start` (package.json): the service runs here as it runs there. The ceiling runs without them. */
-const SERVICE_FLAGS = ['--single-threaded-gc'];
+/**
+ * The node flags every launch of the service carries: package.json's start
+ * scripts, the Dockerfile and docker-compose.yml (node refuses them in
+ * NODE_OPTIONS). test/launch-flags.test.ts keeps those in step with this list.
+ * The bench's ceiling runs without them.
+ */
+export const SERVICE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
 /** `node --import tsx <script>` in the project root: the process itself, no npm or tsx wrapper in between. */
-function node(name: string, args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Child {
+function node(name: string, args: string[], env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): Child {
   return spawnChild(name, process.execPath, [...nodeFlags, '--import', 'tsx', ...args], env, PROJECT_ROOT);
 }
