@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readRecommendation } from '../bench/load.js';
+import { ceiling, readRecommendation } from '../bench/load.js';
 
 describe('bench: a load slice', function () {
   this.timeout(20_000);
@@ -45,5 +45,27 @@ describe('bench: a load slice', function () {
     // being built, and waited that out (up to a second): those are left out.
     expect(slice.latencies).to.have.length(slice.requests);
     expect(Math.max(...slice.latencies)).to.be.below(250);
+  });
+
+  it('rejects with autocannon\'s own message when autocannon cannot start', async () => {
+    const failure = await ceiling(url, 0, { duration: 1 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).to.be.instanceOf(Error);
+    expect((failure as Error).message).to.match(/connections/);
+  });
+
+  it('counts a server that refuses connections as errors, with no responses', async () => {
+    // A port that was just free: nothing listens on it any more.
+    const gone = createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const { port } = gone.address() as AddressInfo;
+    await new Promise((resolve) => gone.close(resolve));
+
+    const slice = await ceiling(`http://127.0.0.1:${port}`, 5, { duration: 0.5 });
+
+    expect(slice.errors).to.be.greaterThan(0);
+    expect(slice.requests).to.equal(0);
   });
 });
