@@ -7,6 +7,7 @@ import { MongoClient } from 'mongodb';
 import { uuidv7 } from '../core/ids.js';
 import { eventFor, patientKey, type PatientId, type Recommendation } from '../core/recommendation.js';
 import { decodeCursor, encodeCursor } from '../core/store/history-cursor.js';
+import { toRecord } from '../core/store/recommendation-record.js';
 import type { AuditRecord, IdempotencyClaim, RecommendationStore } from '../core/store/store.js';
 import { openMongoStore } from '../core/store/store-mongo.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
@@ -118,6 +119,19 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         await store.recordNotification(rec.id, sms);
         await store.recordNotification(rec.id, email);
         expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([email, sms]);
+      });
+    });
+
+    describe('getRecord', () => {
+      it('reads back the stored decision, without the notifications recorded since', async () => {
+        const rec = aRecommendation({ patient_id: randomInt(1, 2 ** 47) });
+        await create(rec);
+        await store.recordNotification(rec.id, { channel: 'email', status: 'sent', sent_at: '2025-02-17T10:00:01.000Z' });
+        expect(await store.getRecord(rec.id)).to.deep.equal(toRecord(rec));
+      });
+
+      it('returns undefined for an unknown id', async () => {
+        expect(await store.getRecord(randomUUID())).to.equal(undefined);
       });
     });
 

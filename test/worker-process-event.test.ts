@@ -55,7 +55,14 @@ describe('worker: processing a recommendation event', () => {
 
     expect(channel.delivered).to.deep.equal([rec.id]);
     expect((await store.getRecommendation(rec.id))?.notifications).to.have.length(1);
-    expect(await store.getAudit(rec.id)).to.include({ recommendationId: rec.id, patientId: 77, recommendation: 'Physical Therapy' });
+    expect(await store.getAudit(rec.id)).to.deep.include({
+      recommendationId: rec.id,
+      patientId: 77,
+      recommendation: 'Physical Therapy',
+      codes: rec.recommendations.map((r) => r.code),
+      ruleset: rec.ruleset,
+      decidedAt: rec.created_at,
+    });
     expect(await store.reportSummary('2026-03-04', '2026-03-04')).to.include({ total: 1 });
   });
 

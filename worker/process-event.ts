@@ -20,23 +20,23 @@ export interface ProcessDeps {
 export async function processRecommendationEvent(deps: ProcessDeps, event: RecommendationEvent): Promise<void> {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const id = event.recommendation_id;
-  const rec = await deps.store.getRecommendation(id);
-  if (rec === undefined) throw new Error(`recommendation ${id} is not in the store`);
-  const codes = rec.recommendations.map((r) => r.code);
+  const record = await deps.store.getRecord(id);
+  if (record === undefined) throw new Error(`recommendation ${id} is not in the store`);
+  const codes = record.decision.recommendations.map((r) => r.code);
 
   // The three writes are independent, so they are issued together: a store
   // that groups concurrent writes (SQLite) commits them at once.
   const [, , claims] = await Promise.all([
     deps.store.recordAudit({
       recommendationId: id,
-      patientId: rec.patient_id,
-      recommendation: rec.recommendation,
+      patientId: record.patientId,
+      recommendation: record.decision.recommendation,
       codes,
-      ruleset: rec.ruleset,
-      decidedAt: rec.created_at,
+      ruleset: record.ruleset,
+      decidedAt: record.createdAt,
       recordedAt: now(),
     }),
-    deps.store.countInReport(id, rec.created_at.slice(0, 10), codes),
+    deps.store.countInReport(id, record.createdAt.slice(0, 10), codes),
     // The stored notification is the claim: only the call that creates it
     // delivers, so a patient is never told twice. A crash mid-delivery keeps
     // the claim (at most once, as DESIGN.md asks).

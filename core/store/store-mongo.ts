@@ -76,6 +76,10 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
       const doc = await recommendations.findOne<RecordDoc>({ _id: id }, { projection: RECORD_PROJECTION });
       return doc ? (await load([doc]))[0] : undefined;
     },
+    async getRecord(id) {
+      const doc = await recommendations.findOne<RecordDoc>({ _id: id }, { projection: RECORD_PROJECTION });
+      return doc ? docToRecord(doc) : undefined;
+    },
     async listPatientRecommendations(patientKey, limit, after) {
       const filter: Filter<RecommendationDoc> = after
         ? {

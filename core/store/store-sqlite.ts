@@ -141,6 +141,12 @@ function sqliteStore(db: Database.Database, sql: Statements, checkpointer: Check
     getRecommendation(id) {
       return commit.read(() => loadOne(id));
     },
+    getRecord(id) {
+      return commit.read(() => {
+        const row = sql.selectRecommendation.get(id);
+        return row && rowToRecord(row);
+      });
+    },
     listPatientRecommendations(patientKey, limit, after) {
       return commit.read(() => {
         const rows = after

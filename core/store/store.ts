@@ -1,4 +1,5 @@
 import type { Notification, Recommendation, RecommendationEvent } from '../recommendation.js';
+import type { RecommendationRecord } from './recommendation-record.js';
 
 /**
  * The persistence port. Adapters: `store-sqlite.ts` (embedded) and
@@ -77,6 +78,11 @@ export interface RecommendationStore {
 
   /** With its notifications; undefined when unknown. */
   getRecommendation(id: string): Promise<Recommendation | undefined>;
+  /**
+   * The recommendation as decided and stored, without its notifications:
+   * what the worker needs, in one query. Undefined when unknown.
+   */
+  getRecord(id: string): Promise<RecommendationRecord | undefined>;
 
   /** Newest first; `patientKey` is `patientKey(patient_id)`. */
   listPatientRecommendations(
