@@ -64,13 +64,16 @@ export function checkBudgets(report: Omit<BenchReport, 'budgets'>): Budget[] {
       : { name, status: pass(measured) ? 'PASS' : 'FAIL', detail: show(measured) };
 
   const evaluate = find('POST /evaluate');
+  // The absolute p99 line is the one a busy machine fails first: the bare route's own p99 says how busy.
+  const ceilingP99 = find('ceiling')?.p99;
+  const p99Detail = (v: number) => (ceilingP99 === undefined ? `${v} ms` : `${v} ms (bare express: ${ceilingP99} ms)`);
   const read = find('GET /recommendation');
   const minEvaluate = mode === 'embedded' ? 0.5 : 0.4;
   const failed = report.scenarios.length === 0 ? undefined : report.scenarios.reduce((n, s) => n + s.errors + s.non2xx, 0);
   const embeddedOnly = mode === 'embedded' ? undefined : 'embedded-mode budget';
   return [
     check(`POST /evaluate >= ${minEvaluate * 100}% of ceiling req/s`, evaluate?.ratioToCeiling ?? undefined, (r) => r >= minEvaluate, pct, atBudgetLoad),
-    check('POST /evaluate p99 <= 25 ms', evaluate?.p99, (v) => v <= 25, (v) => `${v} ms`, embeddedOnly ?? atBudgetLoad),
+    check('POST /evaluate p99 <= 25 ms', evaluate?.p99, (v) => v <= 25, p99Detail, embeddedOnly ?? atBudgetLoad),
     check('GET /recommendation/{id} >= 70% of ceiling req/s', read?.ratioToCeiling ?? undefined, (r) => r >= 0.7, pct, embeddedOnly ?? atBudgetLoad),
     check('zero errors and non-2xx in every scenario', failed, (n) => n === 0, (n) => `${n} failed`),
     check(
