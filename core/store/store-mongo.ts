@@ -49,6 +49,7 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
   const { recommendations, notifications, audit, reportCounted, reportTotals, reportDaily, idempotencyKeys } =
     collections;
 
+  const findRecord = (id: string) => recommendations.findOne<RecordDoc>({ _id: id }, { projection: RECORD_PROJECTION });
   const load = async (docs: RecordDoc[]): Promise<Recommendation[]> => {
     if (docs.length === 0) return [];
     const rows = await notifications.find({ recommendation_id: { $in: docs.map((d) => d._id) } }).toArray();
@@ -73,11 +74,11 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
       return { outcome: 'replayed', recommendation: original };
     },
     async getRecommendation(id) {
-      const doc = await recommendations.findOne<RecordDoc>({ _id: id }, { projection: RECORD_PROJECTION });
+      const doc = await findRecord(id);
       return doc ? (await load([doc]))[0] : undefined;
     },
     async getRecord(id) {
-      const doc = await recommendations.findOne<RecordDoc>({ _id: id }, { projection: RECORD_PROJECTION });
+      const doc = await findRecord(id);
       return doc ? docToRecord(doc) : undefined;
     },
     async listPatientRecommendations(patientKey, limit, after) {
