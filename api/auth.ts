@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Principal, TokenVerifier } from '../core/auth/verify-token.js';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../core/platform/errors.js';
 
 /** Requires a valid bearer token carrying `scope`; puts the principal in `res.locals.principal`. */
 export function requireScope(verify: TokenVerifier, scope: string): RequestHandler {

@@ -1,5 +1,5 @@
-import { AppError } from '../core/errors.js';
-import type { Config } from '../core/config.js';
+import { AppError } from '../core/platform/errors.js';
+import type { Config } from '../core/platform/config.js';
 import { rpcEndpoint } from '../core/threads/rpc.js';
 import { startThread } from '../core/threads/start-thread.js';
 import type { ReloadOutcome } from '../core/rules/ruleset-registry.js';

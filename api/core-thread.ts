@@ -1,9 +1,9 @@
 // The service core's thread (see service-core.ts), started by core-client.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Config } from '../core/config.js';
-import type { IdempotencyRequest } from '../core/evaluate.js';
-import { createLogger } from '../core/logger.js';
-import type { PatientInput } from '../core/recommendation.js';
+import type { Config } from '../core/platform/config.js';
+import type { IdempotencyRequest } from '../core/domain/evaluate.js';
+import { createLogger } from '../core/platform/logger.js';
+import type { PatientInput } from '../core/domain/recommendation.js';
 import { rpcEndpoint } from '../core/threads/rpc.js';
 import { startServiceCore, type CoreOptions, type ServiceCore } from './service-core.js';
 

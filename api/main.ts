@@ -1,5 +1,5 @@
 // Composition root of the API process: `npm run start:api`, or `npm start` (with --with-worker).
-import { runProcess } from '../core/process-lifecycle.js';
+import { runProcess } from '../core/platform/process-lifecycle.js';
 import { startApiService } from './service.js';
 
 const withWorker = process.argv.includes('--with-worker');

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { AppError, type ErrorCode, type FieldProblem } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import { AppError, type ErrorCode, type FieldProblem } from '../core/platform/errors.js';
+import type { Logger } from '../core/platform/logger.js';
 
 /** RFC 9457 problem details; the only error body this API sends. */
 export interface Problem {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { runWithContext } from '../core/request-context.js';
+import { runWithContext } from '../core/platform/request-context.js';
 
 /** A client's id is echoed only when it is short, printable and safe to log. */
 const USABLE_ID = /^[\x21-\x7E]{1,128}$/;

@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { RequestHandler } from 'express';
-import { AppError, type FieldProblem } from '../core/errors.js';
+import { AppError, type FieldProblem } from '../core/platform/errors.js';
 import { escapePointer, type Operation } from './operations.js';
 
 /*

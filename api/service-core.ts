@@ -1,13 +1,13 @@
 import type { RecommendationCache } from '../core/cache/cache.js';
-import type { Config } from '../core/config.js';
-import { evaluatePatient, type IdempotencyRequest } from '../core/evaluate.js';
-import type { Logger } from '../core/logger.js';
-import { createOutboxRelay } from '../core/outbox-relay.js';
-import type { PatientInput, Recommendation } from '../core/recommendation.js';
+import type { Config } from '../core/platform/config.js';
+import { evaluatePatient, type IdempotencyRequest } from '../core/domain/evaluate.js';
+import type { Logger } from '../core/platform/logger.js';
+import { createOutboxRelay } from '../core/queue/outbox-relay.js';
+import type { PatientInput, Recommendation } from '../core/domain/recommendation.js';
 import type { QueueDepth } from '../core/queue/queue.js';
 import type { RulesStatus } from '../core/rules/registry-status.js';
 import { createRulesetRegistry, createRulesRecommender, type ReloadOutcome } from '../core/rules/ruleset-registry.js';
-import { openAdapters } from '../core/runtime.js';
+import { openAdapters } from '../core/adapters.js';
 import { workerChannels } from '../worker/service.js';
 import { startWorker, type JobReport } from '../worker/worker.js';
 

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { createTokenVerifier } from '../core/auth/verify-token.js';
-import type { Config } from '../core/config.js';
-import type { HealthCheck } from '../core/health.js';
-import { listen } from '../core/http/server.js';
-import type { Logger } from '../core/logger.js';
-import { createMetrics, recordJob, setActiveRuleset, type MetricSources } from '../core/metrics.js';
-import { openReadAdapters } from '../core/runtime.js';
+import type { Config } from '../core/platform/config.js';
+import type { HealthCheck } from '../core/platform/health.js';
+import { listen } from '../core/platform/http-server.js';
+import type { Logger } from '../core/platform/logger.js';
+import { createMetrics, recordJob, setActiveRuleset, type MetricSources } from '../core/platform/metrics.js';
+import { openReadAdapters } from '../core/adapters.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { createApp } from './app.js';
 import { startCoreThread } from './core-client.js';

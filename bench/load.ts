@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import type { PatientId } from '../core/recommendation.js';
+import type { PatientId } from '../core/domain/recommendation.js';
 import type { EvaluateLog } from './evaluate-log.js';
 import type { PatientSource } from './patients.js';
 import type { RawRun, Slice } from './slices.js';

@@ -1,4 +1,4 @@
-import type { PatientId, PatientInput } from '../core/recommendation.js';
+import type { PatientId, PatientInput } from '../core/domain/recommendation.js';
 
 /**
  * Realistic POST /evaluate bodies: adults 18-95, a bmi or height and weight

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../core/paths.js';
+import { PROJECT_ROOT } from '../core/platform/paths.js';
 
 interface ProfileNode {
   id: number;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../core/paths.js';
+import { PROJECT_ROOT } from '../core/platform/paths.js';
 import { freePort, spawnChild, startRedis, waitForHttp, type Child } from './processes.js';
 
 /** What the benchmark drives: the service (embedded, or API + worker on Redis) and the ceiling app. */

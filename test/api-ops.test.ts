@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { OPENAPI_PATH } from '../core/paths.js';
+import { OPENAPI_PATH } from '../core/platform/paths.js';
 import { expectMatchesSpec } from './helpers/openapi-contract.js';
 import { startTestService, uniquePatientId, type TestService } from './helpers/api-service.js';
 

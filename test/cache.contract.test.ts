@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { createLruCache } from '../core/cache/cache-lru.js';
 import { createRedisCache } from '../core/cache/cache-redis.js';
 import type { RecommendationCache } from '../core/cache/cache.js';
-import { createLogger, type Logger } from '../core/logger.js';
-import { closeRedisClient, createRedisClient, type RedisClient } from '../core/redis-client.js';
+import { createLogger, type Logger } from '../core/platform/logger.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../core/platform/redis-client.js';
 import { uniqueName, useRedis } from './setup/redis.js';
 import { aRecommendation } from './helpers/fixtures.js';
 

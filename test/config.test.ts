@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { DEV_SECRET_FILE, resolveJwt } from '../core/auth/dev-secret.js';
-import { loadConfig, type Env } from '../core/config.js';
-import { ConfigError } from '../core/errors.js';
-import { PROJECT_ROOT } from '../core/paths.js';
+import { loadConfig, type Env } from '../core/platform/config.js';
+import { ConfigError } from '../core/platform/errors.js';
+import { PROJECT_ROOT } from '../core/platform/paths.js';
 
 const run = promisify(execFile);
 const SECRET = 'a-config-test-secret-of-at-least-32-bytes';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { signToken } from '../core/auth/sign-token.js';
-import { PROJECT_ROOT } from '../core/paths.js';
+import { PROJECT_ROOT } from '../core/platform/paths.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { ALL_SCOPES, TEST_SECRET, uniquePatientId } from './helpers/api-service.js';

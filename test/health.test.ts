@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { checkHealth } from '../core/health.js';
+import { checkHealth } from '../core/platform/health.js';
 
 const up = () => Promise.resolve();
 const down = () => Promise.reject(new Error('connection refused'));

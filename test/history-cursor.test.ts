@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../core/platform/errors.js';
 import { decodeCursor, encodeCursor } from '../core/store/history-cursor.js';
 
 function expectInvalid(cursor: string): void {

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import express from 'express';
-import { createExpressServer, withPrototype } from '../core/http/server.js';
+import { createExpressServer, withPrototype } from '../core/platform/http-server.js';
 
 describe('the express HTTP server', () => {
   let server: Server;

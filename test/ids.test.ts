@@ -2,7 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { expect } from 'chai';
-import { createUuidV7Generator, uuidv7 } from '../core/ids.js';
+import { createUuidV7Generator, uuidv7 } from '../core/domain/ids.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 const ajv = new Ajv2020();

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { batchLines } from '../core/log-batch.js';
-import { createLogger } from '../core/logger.js';
+import { batchLines } from '../core/platform/log-batch.js';
+import { createLogger } from '../core/platform/logger.js';
 
 /** A destination that records each write it receives. */
 function recordingDestination(): { stream: Writable; writes: string[] } {

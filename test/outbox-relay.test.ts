@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { createLogger, type Logger } from '../core/logger.js';
-import { createOutboxRelay, type OutboxRelay } from '../core/outbox-relay.js';
+import { createLogger, type Logger } from '../core/platform/logger.js';
+import { createOutboxRelay, type OutboxRelay } from '../core/queue/outbox-relay.js';
 import { createBullmqConsumer, createBullmqPublisher } from '../core/queue/queue-bullmq.js';
 import { createMemoryQueue } from '../core/queue/queue-memory.js';
 import type { EventConsumer, EventPublisher } from '../core/queue/queue.js';
-import { eventFor, type RecommendationEvent } from '../core/recommendation.js';
-import { closeRedisClient, createRedisClient, type RedisClient } from '../core/redis-client.js';
+import { eventFor, type RecommendationEvent } from '../core/domain/recommendation.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../core/platform/redis-client.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { uniqueName, useRedis } from './setup/redis.js';

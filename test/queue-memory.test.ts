@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveJwt } from '../core/auth/dev-secret.js';
-import { loadConfig } from '../core/config.js';
-import { silentLogger } from '../core/logger.js';
+import { loadConfig } from '../core/platform/config.js';
+import { silentLogger } from '../core/platform/logger.js';
 import { createMemoryQueue } from '../core/queue/queue-memory.js';
-import { eventFor, type RecommendationEvent } from '../core/recommendation.js';
-import { openAdapters } from '../core/runtime.js';
+import { eventFor, type RecommendationEvent } from '../core/domain/recommendation.js';
+import { openAdapters } from '../core/adapters.js';
 import { aRecommendation } from './helpers/fixtures.js';
 import { until } from './helpers/processes.js';
 

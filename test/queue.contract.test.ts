@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { createLogger, type Logger } from '../core/logger.js';
-import type { RecommendationEvent } from '../core/recommendation.js';
+import { createLogger, type Logger } from '../core/platform/logger.js';
+import type { RecommendationEvent } from '../core/domain/recommendation.js';
 import type { EventConsumer, EventHandler, EventPublisher } from '../core/queue/queue.js';
 import { createMemoryQueue } from '../core/queue/queue-memory.js';
 import type { FailedListener, QueueInspector } from '../core/queue/queue.js';
 import { createBullmqConsumer, createBullmqPublisher } from '../core/queue/queue-bullmq.js';
-import { closeRedisClient, createRedisClient, type RedisClient } from '../core/redis-client.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../core/platform/redis-client.js';
 import { uniqueName, useRedis } from './setup/redis.js';
 
 /** Each test gets a fresh, private queue; knobs are shrunk so retries take milliseconds. */

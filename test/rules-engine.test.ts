@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Engine } from 'json-rules-engine';
 import type { CompiledRuleset } from '../core/rules/compiled-ruleset.js';
 import { checkRulesetBytes, checkRulesetFile } from '../core/rules/ruleset-file.js';
-import { toFacts } from '../core/patient-facts.js';
-import type { PatientInput } from '../core/recommendation.js';
+import { toFacts } from '../core/domain/patient-facts.js';
+import type { PatientInput } from '../core/domain/recommendation.js';
 import { check, rule, ruleset, SHIPPED_PATH } from './fixtures/rules/ruleset-builders.js';
 
 const patient = (input: Omit<PatientInput, 'patient_id'>) => toFacts({ patient_id: 'p-1', ...input });

@@ -4,8 +4,8 @@ import { mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger } from '../core/logger.js';
-import { toFacts } from '../core/patient-facts.js';
+import { createLogger } from '../core/platform/logger.js';
+import { toFacts } from '../core/domain/patient-facts.js';
 import { createRulesetRegistry, createRulesRecommender, type ReloadOutcome, type RulesetRegistry } from '../core/rules/ruleset-registry.js';
 import { FALL_RISK, GERIATRIC, versionJson } from './fixtures/rules/ruleset-builders.js';
 

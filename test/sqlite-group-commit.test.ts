@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../core/platform/errors.js';
 import { createGroupCommit, type GroupCommit } from '../core/store/sqlite-group-commit.js';
 
 /**

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { PROJECT_ROOT } from '../core/paths.js';
+import { PROJECT_ROOT } from '../core/platform/paths.js';
 import { TEST_SECRET } from './helpers/api-service.js';
 
 describe('starting the API', function () {

@@ -1,6 +1,6 @@
 import { MessageChannel } from 'node:worker_threads';
 import { expect } from 'chai';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../core/platform/errors.js';
 import { rpcEndpoint, type Handlers, type MessageLink } from '../core/threads/rpc.js';
 
 /** Two endpoints joined by a MessageChannel, as two threads would be; counts the messages each side posts. */

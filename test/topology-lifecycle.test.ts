@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
-import { patientKey } from '../core/recommendation.js';
+import { patientKey } from '../core/domain/recommendation.js';
 import { uniquePatientId } from './helpers/api-service.js';
 import {
   evaluate,

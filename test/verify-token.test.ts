@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { createTokenVerifier } from '../core/auth/verify-token.js';
-import type { JwtConfig } from '../core/config.js';
-import { AppError } from '../core/errors.js';
+import type { JwtConfig } from '../core/platform/config.js';
+import { AppError } from '../core/platform/errors.js';
 
 const config: JwtConfig = { secret: 'unit-test-secret-that-is-32-bytes-or-more', algorithm: 'HS256', audience: 'clinical-recommendations' };
 

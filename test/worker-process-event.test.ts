@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createLruCache } from '../core/cache/cache-lru.js';
-import { silentLogger } from '../core/logger.js';
-import { eventFor, type Recommendation, type RecommendationEvent } from '../core/recommendation.js';
+import { silentLogger } from '../core/platform/logger.js';
+import { eventFor, type Recommendation, type RecommendationEvent } from '../core/domain/recommendation.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import type { NotificationChannel } from '../worker/notifier.js';

@@ -1,5 +1,5 @@
-import type { Logger } from '../core/logger.js';
-import type { Notification, RecommendationEvent } from '../core/recommendation.js';
+import type { Logger } from '../core/platform/logger.js';
+import type { Notification, RecommendationEvent } from '../core/domain/recommendation.js';
 
 /** One way of telling a patient about a recommendation. */
 export interface NotificationChannel {

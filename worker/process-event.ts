@@ -1,6 +1,6 @@
 import type { RecommendationCache } from '../core/cache/cache.js';
-import type { Logger } from '../core/logger.js';
-import type { RecommendationEvent } from '../core/recommendation.js';
+import type { Logger } from '../core/platform/logger.js';
+import type { RecommendationEvent } from '../core/domain/recommendation.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import type { NotificationChannel } from './notifier.js';
 

@@ -1,11 +1,11 @@
-import type { Config } from '../core/config.js';
-import type { HealthCheck } from '../core/health.js';
+import type { Config } from '../core/platform/config.js';
+import type { HealthCheck } from '../core/platform/health.js';
 import express from 'express';
-import { opsRoutes } from '../core/http/ops-routes.js';
-import { listen } from '../core/http/server.js';
-import type { Logger } from '../core/logger.js';
-import { createMetrics, recordJob } from '../core/metrics.js';
-import { openAdapters } from '../core/runtime.js';
+import { opsRoutes } from '../core/platform/ops-routes.js';
+import { listen } from '../core/platform/http-server.js';
+import type { Logger } from '../core/platform/logger.js';
+import { createMetrics, recordJob } from '../core/platform/metrics.js';
+import { openAdapters } from '../core/adapters.js';
 import { simulatedEmail, type NotificationChannel } from './notifier.js';
 import { startWorker } from './worker.js';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../core/platform/logger.js';
 import type { EventConsumer } from '../core/queue/queue.js';
 import { processRecommendationEvent, type ProcessDeps } from './process-event.js';
 

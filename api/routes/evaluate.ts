@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
-import type { Logger } from '../../core/logger.js';
-import type { Metrics } from '../../core/metrics.js';
-import type { PatientInput } from '../../core/recommendation.js';
+import type { Logger } from '../../core/platform/logger.js';
+import type { Metrics } from '../../core/platform/metrics.js';
+import type { PatientInput } from '../../core/domain/recommendation.js';
 import { principalOf } from '../auth.js';
 import type { ServiceCore } from '../service-core.js';
 

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { RecommendationCache } from '../../core/cache/cache.js';
-import { AppError } from '../../core/errors.js';
-import type { Recommendation } from '../../core/recommendation.js';
+import { AppError } from '../../core/platform/errors.js';
+import type { Recommendation } from '../../core/domain/recommendation.js';
 import { decodeCursor, encodeCursor } from '../../core/store/history-cursor.js';
 import type { RecommendationStore } from '../../core/store/store.js';
 import { validatedQuery } from '../request-validator.js';

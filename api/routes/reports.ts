@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../../core/platform/errors.js';
 import type { RecommendationStore } from '../../core/store/store.js';
 import { validatedQuery } from '../request-validator.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Config, ConfigWithoutSecret } from '../config.js';
+import type { Config, ConfigWithoutSecret } from '../platform/config.js';
 
 export const DEV_SECRET_FILE = 'dev-jwt-secret';
 

@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import type { JwtConfig } from '../config.js';
+import type { JwtConfig } from '../platform/config.js';
 
 export interface TokenRequest {
   scopes: string[];

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { loadConfig } from '../platform/config.js';
+import { ConfigError } from '../platform/errors.js';
 import { resolveJwt } from './dev-secret.js';
 import { signToken } from './sign-token.js';
 

@@ -1,8 +1,8 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
-import type { JwtConfig } from '../config.js';
-import { AppError } from '../errors.js';
+import type { JwtConfig } from '../platform/config.js';
+import { AppError } from '../platform/errors.js';
 
 /** Who is calling and what they may do, from a verified token. */
 export interface Principal {

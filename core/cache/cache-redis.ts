@@ -1,5 +1,5 @@
-import type { Logger } from '../logger.js';
-import { boundedCommand, type RedisClient } from '../redis-client.js';
+import type { Logger } from '../platform/logger.js';
+import { boundedCommand, type RedisClient } from '../platform/redis-client.js';
 import type { RecommendationCache } from './cache.js';
 
 export interface RedisCacheOptions {

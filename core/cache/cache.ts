@@ -1,4 +1,4 @@
-import type { Recommendation } from '../recommendation.js';
+import type { Recommendation } from '../domain/recommendation.js';
 
 /**
  * Read-through cache of recommendation views, held as the JSON text that

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Logger } from '../logger.js';
-import type { RecommendationEvent } from '../recommendation.js';
-import { boundedCommand, closeRedisClient, type RedisClient } from '../redis-client.js';
+import type { Logger } from '../platform/logger.js';
+import type { RecommendationEvent } from '../domain/recommendation.js';
+import { boundedCommand, closeRedisClient, type RedisClient } from '../platform/redis-client.js';
 import { JOB_NAME, QUEUE_NAME, type EventConsumer, type EventPublisher, type FailedListener, type QueueInspector } from './queue.js';
 
 /**

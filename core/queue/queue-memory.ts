@@ -1,6 +1,6 @@
-import { AppError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { copyEvent, type RecommendationEvent } from '../recommendation.js';
+import { AppError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import { copyEvent, type RecommendationEvent } from '../domain/recommendation.js';
 import type { EventConsumer, EventHandler, EventPublisher, FailedEvent, FailedListener, QueueInspector } from './queue.js';
 
 export interface MemoryQueueOptions {

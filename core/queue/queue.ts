@@ -1,4 +1,4 @@
-import type { RecommendationEvent } from '../recommendation.js';
+import type { RecommendationEvent } from '../domain/recommendation.js';
 
 /**
  * The event port. Adapters: `queue-memory.ts` (in-process, embedded mode) and

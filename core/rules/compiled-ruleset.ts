@@ -1,5 +1,5 @@
 import { Fact, type RuleResult } from 'json-rules-engine';
-import type { Decision, FiredRule, PatientFacts, RulesetRef } from '../recommendation.js';
+import type { Decision, FiredRule, PatientFacts, RulesetRef } from '../domain/recommendation.js';
 import { EnginePool } from './engine-pool.js';
 import { reasonsFor, type EvaluatedCondition } from './reasons.js';
 import { REQUEST_FACTS, type FactType, type RuleDefinition, type RulesetDefinition } from './ruleset-format.js';

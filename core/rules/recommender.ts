@@ -1,4 +1,4 @@
-import type { Decision, PatientFacts } from '../recommendation.js';
+import type { Decision, PatientFacts } from '../domain/recommendation.js';
 
 /**
  * What the service needs from a decision maker. The rules engine is one

@@ -1,4 +1,4 @@
-import type { Decision, PatientFacts } from '../recommendation.js';
+import type { Decision, PatientFacts } from '../domain/recommendation.js';
 import type { Recommender } from './recommender.js';
 
 /** Anything that can hand out the ruleset serving right now. */

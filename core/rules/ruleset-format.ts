@@ -3,7 +3,7 @@
  * once rules/schema/ruleset.schema.json has accepted a file.
  */
 
-import type { PatientInput } from '../recommendation.js';
+import type { PatientInput } from '../domain/recommendation.js';
 
 export type FactType = 'number' | 'boolean' | 'string';
 

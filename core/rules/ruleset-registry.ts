@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { AppError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { AppError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
 import type { CompiledRuleset } from './compiled-ruleset.js';
 import { watchDir, type DirWatcher } from './dir-watcher.js';
 import { formatProblem } from './problem.js';

@@ -1,4 +1,4 @@
-import { toFacts } from '../patient-facts.js';
+import { toFacts } from '../domain/patient-facts.js';
 import type { CompiledRuleset } from './compiled-ruleset.js';
 import { pointer, type ProblemList } from './problem.js';
 import type { RulesetTest } from './ruleset-format.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { RULESET_SCHEMA_PATH } from '../paths.js';
+import { RULESET_SCHEMA_PATH } from '../platform/paths.js';
 import type { ProblemList } from './problem.js';
 import type { RulesetDefinition } from './ruleset-format.js';
 import { didYouMean } from './suggest.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../platform/errors.js';
 import type { HistoryPosition } from './store.js';
 
 /**

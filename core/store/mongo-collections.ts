@@ -1,5 +1,5 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { Notification, PatientId, RecommendationEvent, RulesetRef } from '../recommendation.js';
+import type { Notification, PatientId, RecommendationEvent, RulesetRef } from '../domain/recommendation.js';
 import type { RecommendationRecord, StoredDecision } from './recommendation-record.js';
 import type { AuditRecord } from './store.js';
 

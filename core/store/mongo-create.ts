@@ -1,5 +1,5 @@
 import type { MongoClient } from 'mongodb';
-import type { Recommendation, RecommendationEvent } from '../recommendation.js';
+import type { Recommendation, RecommendationEvent } from '../domain/recommendation.js';
 import { decideClaim } from './idempotency.js';
 import { toRecord } from './recommendation-record.js';
 import {

@@ -5,7 +5,7 @@ import {
   type PatientId,
   type Recommendation,
   type RulesetRef,
-} from '../recommendation.js';
+} from '../domain/recommendation.js';
 import type { HistoryPage, HistoryPosition } from './store.js';
 
 /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { AppError } from '../errors.js';
+import { AppError } from '../platform/errors.js';
 
 /**
  * Group commit for the SQLite store. A COMMIT costs far more than the few

@@ -1,4 +1,4 @@
-import type { PatientId, RecommendationEvent } from '../recommendation.js';
+import type { PatientId, RecommendationEvent } from '../domain/recommendation.js';
 import type { RecommendationRecord, StoredDecision } from './recommendation-record.js';
 import type { AuditRecord } from './store.js';
 

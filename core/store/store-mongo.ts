@@ -1,5 +1,5 @@
 import { MongoClient, type Db, type Filter } from 'mongodb';
-import type { Recommendation } from '../recommendation.js';
+import type { Recommendation } from '../domain/recommendation.js';
 import {
   auditToDoc,
   collectionsOf,

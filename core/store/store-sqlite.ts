@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Notification, Recommendation, RecommendationEvent } from '../recommendation.js';
+import type { Notification, Recommendation, RecommendationEvent } from '../domain/recommendation.js';
 import { decideClaim } from './idempotency.js';
 import { toHistoryPage, toRecord, withNotifications } from './recommendation-record.js';
 import { distinctCodes, foldReport } from './report-summary.js';

@@ -1,4 +1,4 @@
-import type { Notification, Recommendation, RecommendationEvent } from '../recommendation.js';
+import type { Notification, Recommendation, RecommendationEvent } from '../domain/recommendation.js';
 import type { RecommendationRecord } from './recommendation-record.js';
 
 /**

@@ -1,4 +1,4 @@
-import { AppError, type ErrorCode, type FieldProblem } from '../errors.js';
+import { AppError, type ErrorCode, type FieldProblem } from '../platform/errors.js';
 
 /**
  * Calls and one-way notes between two threads over a MessagePort (or a

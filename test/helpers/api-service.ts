@@ -5,10 +5,10 @@ import { PassThrough } from 'node:stream';
 import supertest from 'supertest';
 import { startApiService, type ApiService } from '../../api/service.js';
 import { signToken } from '../../core/auth/sign-token.js';
-import { loadConfig, type Config, type Env } from '../../core/config.js';
+import { loadConfig, type Config, type Env } from '../../core/platform/config.js';
 import { resolveJwt } from '../../core/auth/dev-secret.js';
-import { createLogger } from '../../core/logger.js';
-import { PROJECT_ROOT } from '../../core/paths.js';
+import { createLogger } from '../../core/platform/logger.js';
+import { PROJECT_ROOT } from '../../core/platform/paths.js';
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!!';
 export const ALL_SCOPES = ['recommendations:write', 'recommendations:read', 'rules:read', 'reports:read'];

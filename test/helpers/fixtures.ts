@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Recommendation } from '../../core/recommendation.js';
+import type { Recommendation } from '../../core/domain/recommendation.js';
 
 /** A stored-shape recommendation with a fresh id; tests override what they care about. */
 export function aRecommendation(overrides: Partial<Recommendation> = {}): Recommendation {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { checkHealth, type HealthCheck } from '../health.js';
-import type { Metrics } from '../metrics.js';
+import { checkHealth, type HealthCheck } from './health.js';
+import type { Metrics } from './metrics.js';
 
 /** /health/live, /health/ready and /metrics: served by the API and the worker alike. */
 export function opsRoutes(checks: HealthCheck[], metrics: Metrics): Router {

@@ -1,10 +1,10 @@
-import { AppError } from './errors.js';
+import { AppError } from '../platform/errors.js';
 import { fingerprint, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import { uuidv7 } from './ids.js';
 import { toFacts } from './patient-facts.js';
 import { eventFor, type PatientInput, type Recommendation, type RecommendationEvent } from './recommendation.js';
-import type { Recommender } from './rules/recommender.js';
-import type { RecommendationStore } from './store/store.js';
+import type { Recommender } from '../rules/recommender.js';
+import type { RecommendationStore } from '../store/store.js';
 
 export interface EvaluateDeps {
   recommender: Recommender;

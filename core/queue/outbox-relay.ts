@@ -1,7 +1,7 @@
-import type { Logger } from './logger.js';
-import type { RecommendationEvent } from './recommendation.js';
-import type { EventPublisher } from './queue/queue.js';
-import type { RecommendationStore } from './store/store.js';
+import type { Logger } from '../platform/logger.js';
+import type { RecommendationEvent } from '../domain/recommendation.js';
+import type { EventPublisher } from './queue.js';
+import type { RecommendationStore } from '../store/store.js';
 
 /**
  * Moves pending events from the store (written in the same transaction as

@@ -1,4 +1,4 @@
-import { resolveJwt } from './auth/dev-secret.js';
+import { resolveJwt } from '../auth/dev-secret.js';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';

@@ -1,12 +1,12 @@
-import type { Config } from './config.js';
+import type { Config } from './platform/config.js';
 import type { RecommendationCache } from './cache/cache.js';
 import { createLruCache } from './cache/cache-lru.js';
 import { createRedisCache } from './cache/cache-redis.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './platform/logger.js';
 import type { EventConsumer, EventPublisher, QueueInspector } from './queue/queue.js';
 import { createBullmqConsumer, createBullmqPublisher } from './queue/queue-bullmq.js';
 import { createMemoryQueue } from './queue/queue-memory.js';
-import { closeRedisClient, createRedisClient, type RedisClient } from './redis-client.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from './platform/redis-client.js';
 import type { RecommendationStore } from './store/store.js';
 import { openMongoStore } from './store/store-mongo.js';
 import { openSqliteStore } from './store/store-sqlite.js';
