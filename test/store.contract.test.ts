@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
-import { uuidv7 } from '../core/domain/ids.js';
+import { v7 as uuidv7 } from 'uuid';
 import { eventFor, patientKey, type PatientId, type Recommendation } from '../core/domain/recommendation.js';
 import { decodeCursor, encodeCursor } from '../core/store/history-cursor.js';
 import { toRecord } from '../core/store/recommendation-record.js';

@@ -1,6 +1,6 @@
+import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../platform/errors.js';
 import { fingerprint, IDEMPOTENCY_TTL_MS } from './idempotency.js';
-import { uuidv7 } from './ids.js';
 import { toFacts } from './patient-facts.js';
 import { eventFor, type PatientInput, type Recommendation, type RecommendationEvent } from './recommendation.js';
 import type { Recommender } from '../rules/recommender.js';
