@@ -1,11 +1,9 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { watch } from 'chokidar';
 
 export interface DirWatcherOptions {
   dir: string;
-  /** Quiet time after the last change before `onChange` runs. */
-  debounceMs: number;
-  /** A stream of changes still triggers `onChange` at least this often. */
-  maxWaitMs: number;
+  /** A written file must keep its size this long before `onChange` runs (chokidar's awaitWriteFinish). */
+  stableMs: number;
   /** Rescans this often even without events (0: never), for mounts where inotify stays silent. */
   pollMs: number;
   onChange: () => void;
@@ -13,43 +11,35 @@ export interface DirWatcherOptions {
 }
 
 export interface DirWatcher {
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
- * Calls `onChange` once a burst of changes in `dir` has settled. Editors save
- * by writing a temp file and renaming it, or by writing in chunks; waiting for
- * quiet means the rescan sees the finished file (and a still-broken one is
- * simply rejected and picked up again on the next event).
+ * Calls `onChange` when something at the top level of `dir` changes, once a
+ * written file has stopped growing: editors that write in chunks are read
+ * whole, and a still-broken file is simply rejected and picked up again on
+ * the next event. Any entry counts, dotfiles included (a Kubernetes ConfigMap
+ * update swaps its `..data` link); the rescan decides what is a ruleset.
+ * Resolves once the watch is in place, so a change made after it is not missed.
  */
-export function watchDir(options: DirWatcherOptions): DirWatcher {
-  let timer: NodeJS.Timeout | undefined;
-  let firstEventAt: number | undefined;
-
-  const fire = (): void => {
-    timer = undefined;
-    firstEventAt = undefined;
-    options.onChange();
-  };
-
-  const changed = (): void => {
-    const now = Date.now();
-    firstEventAt ??= now;
-    if (timer !== undefined) clearTimeout(timer);
-    const wait = Math.max(0, Math.min(options.debounceMs, firstEventAt + options.maxWaitMs - now));
-    timer = setTimeout(fire, wait);
-  };
-
-  const watcher: FSWatcher = watch(options.dir, { persistent: false }, changed);
-  watcher.on('error', options.onError);
+export async function watchDir(options: DirWatcherOptions): Promise<DirWatcher> {
+  const watcher = watch(options.dir, {
+    depth: 0,
+    followSymlinks: false,
+    ignoreInitial: true,
+    persistent: false,
+    awaitWriteFinish: { stabilityThreshold: options.stableMs, pollInterval: Math.min(50, options.stableMs) },
+  });
+  watcher.on('all', () => options.onChange());
+  watcher.on('error', (err) => options.onError(err instanceof Error ? err : new Error(String(err))));
+  await new Promise<void>((resolve) => watcher.once('ready', resolve));
   const poll = options.pollMs > 0 ? setInterval(options.onChange, options.pollMs) : undefined;
   poll?.unref();
 
   return {
-    close() {
-      if (timer !== undefined) clearTimeout(timer);
+    async close() {
       if (poll !== undefined) clearInterval(poll);
-      watcher.close();
+      await watcher.close();
     },
   };
 }

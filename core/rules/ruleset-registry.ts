@@ -15,7 +15,7 @@ export { createRulesRecommender } from './rules-recommender.js';
 export interface RulesetRegistryOptions {
   dir: string;
   logger: Logger;
-  /** Quiet time after a change before rescanning; default 250 ms. */
+  /** How long a written file must keep its size before rescanning; default 250 ms. */
   debounceMs?: number;
   /** Safety-net rescan interval for mounts that deliver no file events; default 3000 ms, 0 disables. */
   pollMs?: number;
@@ -114,21 +114,20 @@ export function createRulesetRegistry(options: RulesetRegistryOptions): RulesetR
     async start() {
       try {
         // Watch before the first scan, so a change made during it is not missed.
-        watcher = watchDir({
+        watcher = await watchDir({
           dir,
-          debounceMs: options.debounceMs ?? 250,
-          maxWaitMs: 2000,
+          stableMs: options.debounceMs ?? 250,
           pollMs: options.pollMs ?? 3000,
           onChange: reloadInBackground,
           onError: (err) => logger.error({ err, dir }, 'rules directory watch failed'),
         });
         await reload();
       } catch (err) {
-        watcher?.close();
+        await watcher?.close();
         throw new Error(`cannot load rulesets from ${dir}: ${(err as Error).message}`, { cause: err });
       }
       if (active === undefined) {
-        watcher.close();
+        await watcher.close();
         throw new Error(`no valid ruleset in ${dir}:\n${lastErrors.join('\n')}`);
       }
     },
@@ -139,7 +138,7 @@ export function createRulesetRegistry(options: RulesetRegistryOptions): RulesetR
     status: () => buildStatus(active, files, lastReload),
     reload,
     async close() {
-      watcher?.close();
+      await watcher?.close();
       watcher = undefined;
       await queue;
     },
