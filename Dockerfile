@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
 # One image for both processes: the API (default CMD) and the worker
-# (docker-compose.yml overrides the command with `node --single-threaded-gc dist/worker/main.js`).
+# (docker-compose.yml overrides the command with `node dist/worker/main.js`).
 #
 #   build    : all dependencies + compiled dist/; also the `test` target of the
 #              compose test profile (it has the dev dependencies and the sources)
@@ -48,4 +48,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Node is PID 1 (exec form) and handles SIGTERM itself: drain, then exit 0.
 STOPSIGNAL SIGTERM
-CMD ["node", "--single-threaded-gc", "dist/api/main.js"]
+CMD ["node", "dist/api/main.js"]
