@@ -39,6 +39,8 @@ export interface BenchReport {
     /** Seconds of load per scenario, in `rounds` slices, each after a ceiling slice as long. */
     durationSec: number;
     rounds: number;
+    /** Node flags the API and worker ran with (`--node-flag`); empty for the default launch. */
+    nodeFlags: string[];
     node: string;
     cpus: number;
     loadAvgAtStart: number[];

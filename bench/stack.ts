@@ -23,6 +23,8 @@ export interface Stack {
 
 export interface StackOptions {
   redis: boolean;
+  /** Node flags for the API and worker processes (`--node-flag`); none by default, as `npm start` runs them. The ceiling never gets them. */
+  nodeFlags?: readonly string[];
   /** When set, the API process writes a V8 CPU profile here on exit. */
   cpuProfDir?: string;
 }
@@ -59,14 +61,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       base.REDIS_URL = started.url;
     }
 
+    const nodeFlags = options.nodeFlags ?? [];
     const profile = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
     const apiPort = await freePort();
-    const api = node('api', ['api/main.ts', ...(options.redis ? [] : ['--with-worker'])], { ...base, PORT: String(apiPort) }, [...SERVICE_FLAGS, ...profile]);
+    const api = node('api', ['api/main.ts', ...(options.redis ? [] : ['--with-worker'])], { ...base, PORT: String(apiPort) }, [...nodeFlags, ...profile]);
     children.push(api);
     let worker: Child | undefined;
     if (options.redis) {
       const workerPort = await freePort();
-      worker = node('worker', ['worker/main.ts'], { ...base, PORT: String(workerPort) }, SERVICE_FLAGS);
+      worker = node('worker', ['worker/main.ts'], { ...base, PORT: String(workerPort) }, nodeFlags);
       children.push(worker);
       await waitForHttp(worker, `http://127.0.0.1:${workerPort}/health/ready`);
     }
@@ -85,14 +88,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw err;
   }
 }
-
-/**
- * The node flags every launch of the service carries: package.json's start
- * scripts, the Dockerfile and docker-compose.yml (node refuses them in
- * NODE_OPTIONS). test/launch-flags.test.ts keeps those in step with this list.
- * The bench's ceiling runs without them.
- */
-export const SERVICE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
 /** `node --import tsx <script>` in the project root: the process itself, no npm or tsx wrapper in between. */
 function node(name: string, args: string[], env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): Child {

@@ -26,7 +26,7 @@ type Run = Omit<BenchReport, 'budgets'> & Required<Pick<BenchReport, 'memory' | 
 /** A run that meets every budget; each test spoils one figure. */
 function passingRun(): Run {
   return {
-    meta: { startedAt: '2026-12-01T10:00:00.000Z', mode: 'embedded', connections: 50, durationSec: 10, rounds: 5, node: 'v20', cpus: 2, loadAvgAtStart: [0, 0, 0] },
+    meta: { startedAt: '2026-12-01T10:00:00.000Z', mode: 'embedded', connections: 50, durationSec: 10, rounds: 5, nodeFlags: [], node: 'v20', cpus: 2, loadAvgAtStart: [0, 0, 0] },
     scenarios: [
       scenario('ceiling (bare express)', { p99: 19, ratioToCeiling: 1 }),
       scenario('POST /evaluate', { p99: 22, ratioToCeiling: 0.68 }),
