@@ -1,83 +1,70 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { expect } from 'chai';
 import express from 'express';
-import { createExpressServer, withPrototype } from '../core/platform/http-server.js';
+import { listen } from '../core/platform/http-server.js';
 
-describe('the express HTTP server', () => {
-  let server: Server;
-  let base: string;
-  const born: { request: object | null; response: object | null }[] = [];
-  const app = express();
-  app.use(express.json());
-  app.get('/echo', (req, res) => {
-    res.locals.seen = req.get('x-probe');
-    res.status(201).location('/echo/1').json({ probe: res.locals.seen, accepts: req.accepts('json') });
-  });
-  app.post('/echo', (req, res) => {
-    res.json({ body: req.body as unknown });
-  });
-
-  before(async () => {
-    server = createExpressServer(app);
-    // Runs before express sees the request: what Node created, untouched.
-    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-      born.push({ request: Object.getPrototypeOf(req) as object | null, response: Object.getPrototypeOf(res) as object | null });
+/** A GET on Node's default agent, which keeps the socket alive; resolves with status and body. */
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ port, path, headers: { connection: 'keep-alive' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    await new Promise<void>((resolve) => server.listen(0, resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    req.on('error', reject).end();
   });
+}
 
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-
-  it("creates every request and response with the app's prototypes, so express has nothing to swap", async () => {
-    born.length = 0;
-    // fetch keeps the connection alive: the second request reuses the socket.
-    for (let i = 0; i < 2; i++) expect((await fetch(`${base}/echo`)).status).to.equal(201);
-    expect(born).to.have.length(2);
-    for (const { request, response } of born) {
-      expect(request).to.equal(app.request);
-      expect(response).to.equal(app.response);
+describe('listen', () => {
+  it('serves the app on a free port when given port 0', async () => {
+    const app = express();
+    app.get('/hello', (_req, res) => {
+      res.status(201).json({ hello: 'world' });
+    });
+    const server = await listen(app, 0);
+    try {
+      expect(server.port).to.be.greaterThan(0);
+      expect(await get(server.port, '/hello')).to.deep.equal({ status: 201, body: '{"hello":"world"}' });
+    } finally {
+      await server.close();
     }
   });
 
-  it('serves routes exactly as express does: request and response helpers, locals, status and headers', async () => {
-    const res = await fetch(`${base}/echo`, { headers: { 'x-probe': 'p-1', accept: 'application/json' } });
-    expect(res.status).to.equal(201);
-    expect(res.headers.get('location')).to.equal('/echo/1');
-    expect(res.headers.get('content-type')).to.equal('application/json; charset=utf-8');
-    expect(await res.json()).to.deep.equal({ probe: 'p-1', accepts: 'json' });
+  it('close() lets an in-flight request finish, refuses new ones and closes keep-alive sockets once idle', async () => {
+    let release: () => void = () => undefined;
+    let reached: () => void = () => undefined;
+    const handlerReached = new Promise<void>((resolve) => (reached = resolve));
+    const app = express();
+    app.get('/slow', (_req, res) => {
+      release = () => res.send('done');
+      reached();
+    });
+    app.get('/fast', (_req, res) => {
+      res.send('fast');
+    });
+    const server = await listen(app, 0);
+    // A kept-alive fetch connection stays idle in the pool after this.
+    expect(await (await fetch(`http://127.0.0.1:${server.port}/fast`)).text()).to.equal('fast');
+    const inFlight = get(server.port, '/slow');
+    await handlerReached;
+    const closed = server.close();
+    const refused = await fetch(`http://127.0.0.1:${server.port}/fast`).then(() => false, () => true);
+    expect(refused).to.equal(true);
+    release();
+    expect(await inFlight).to.deep.equal({ status: 200, body: 'done' });
+    const started = Date.now();
+    await closed;
+    // Not the client agent's 5 s idle timeout, nor the server's 65 s keep-alive.
+    expect(Date.now() - started).to.be.below(1000);
   });
 
-  it('parses bodies with express middleware and answers unknown paths with express 404', async () => {
-    const posted = await fetch(`${base}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":[1,2]}' });
-    expect(await posted.json()).to.deep.equal({ body: { a: [1, 2] } });
-    const missing = await fetch(`${base}/nowhere`);
-    expect(missing.status).to.equal(404);
-    expect(await missing.text()).to.include('Cannot GET /nowhere');
-  });
-});
-
-describe('withPrototype', () => {
-  const prototype = { greet(this: { name: string }) { return `hello ${this.name}`; } };
-
-  it('builds objects that the base constructor initialised, with the given prototype', () => {
-    function Named(this: { name: string }, name: string) {
-      this.name = name;
+  it('rejects when the port is taken', async () => {
+    const first = await listen(express(), 0);
+    try {
+      const error = await listen(express(), first.port).then(() => undefined, (err: unknown) => err as NodeJS.ErrnoException);
+      expect(error?.code).to.equal('EADDRINUSE');
+    } finally {
+      await first.close();
     }
-    const Built = withPrototype(Named as unknown as new (name: string) => { name: string }, prototype);
-    const made = new (Built as new (name: string) => { name: string; greet(): string })('ada');
-    expect(Object.getPrototypeOf(made)).to.equal(prototype);
-    expect(made.greet()).to.equal('hello ada');
-  });
-
-  it('declines a class, which cannot initialise an object made elsewhere', () => {
-    class Named {
-      constructor(readonly name: string) {}
-    }
-    expect(withPrototype(Named, prototype)).to.equal(undefined);
   });
 });
