@@ -28,6 +28,8 @@ const BODY = {
   notifications: [{ channel: 'email', status: 'sent', sent_at: '2025-02-17T10:00:00.100Z' }],
 };
 
+// Served with app.listen, as users run express: not with the service's own
+// server (core/platform/http-server.ts), so the ceiling is stock express.
 const app = express();
 app.get('/', (_req, res) => {
   res.json(BODY);

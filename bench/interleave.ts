@@ -1,6 +1,6 @@
 import type { Length } from './load.js';
 import { cpuBetween, cpuSeconds } from './process-cpu.js';
-import { rate, summarize, type ScenarioResult, type Slice, type SliceCpu } from './slices.js';
+import { latencyMs, rate, summarize, type ScenarioResult, type Slice, type SliceCpu } from './slices.js';
 import { median } from './median.js';
 
 // The machine's speed drifts by a factor of two within minutes (other tenants), so a
@@ -55,11 +55,11 @@ export async function interleave(options: InterleaveOptions): Promise<Interleave
   return { ceiling, scenario, ceilingCpu: { server: ceilingServer, loadGenerator: loadGenSeconds(ceiling) }, scenarioCpu, serviceCpuInCeilingSlices: serviceInCeiling };
 }
 
-/** The scenario's row: its slices merged, its req/s over the ceiling's in the same rounds. */
+/** The scenario's row: its slices merged, its req/s over the ceiling's and the ceiling's p99, both in the same rounds. */
 export function interleavedRow(name: string, run: Interleaved): ScenarioResult {
   const service = add(run.scenarioCpu.server, run.scenarioCpu.worker ?? 0);
   const share = service === undefined || run.serviceCpuInCeilingSlices === undefined || service === 0 ? null : run.serviceCpuInCeilingSlices / service;
-  return summarize(name, run.scenario, run.scenarioCpu, { ...ratios(run), cpuShareInCeilingSlices: share });
+  return summarize(name, run.scenario, run.scenarioCpu, { ...ratios(run), cpuShareInCeilingSlices: share, ceilingP99: latencyMs(run.ceiling)(0.99) });
 }
 
 function ratios(run: Interleaved): { ratioToCeiling: number; rounds: { ratios: number[]; medianRatio: number } } {

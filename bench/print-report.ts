@@ -3,18 +3,20 @@ import type { BenchReport } from './report.js';
 /** The table and the findings, as a person reads them; the JSON (writeReport) holds the same and more. */
 export function printReport(report: BenchReport, out: (line: string) => void): void {
   const redis = report.meta.mode === 'redis';
-  const rows = [['scenario', 'req/s', 'CPU µs/req', ...(redis ? ['worker µs/req'] : []), 'p50 ms', 'p97.5 ms', 'p99 ms', 'errors/non-2xx', 'ratio', 'per round']];
+  const rows = [['scenario', 'req/s', 'CPU µs/req', ...(redis ? ['worker µs/req'] : []), 'p50 ms', 'p97.5 ms', 'p99 ms', 'p99/bare', 'errors/non-2xx', 'ratio', 'per round']];
   for (const s of report.scenarios) {
     const ratio = s.ratioToCeiling === null ? '' : percent(s.ratioToCeiling);
     const rounds = s.rounds ? `${percent(Math.min(...s.rounds.ratios))}-${percent(Math.max(...s.rounds.ratios))}` : '';
     const worker = s.workerCpuUsPerRequest === undefined ? '' : micros(s.workerCpuUsPerRequest);
-    rows.push([s.name, s.reqPerSec.toFixed(0), micros(s.cpuUsPerRequest), ...(redis ? [worker] : []), String(s.p50), String(s.p97_5), String(s.p99), `${s.errors}/${s.non2xx}`, ratio, rounds]);
+    const p99Factor = s.ceilingP99 === undefined ? '' : `${(s.p99 / s.ceilingP99).toFixed(2)}x`;
+    rows.push([s.name, s.reqPerSec.toFixed(0), micros(s.cpuUsPerRequest), ...(redis ? [worker] : []), String(s.p50), String(s.p97_5), String(s.p99), p99Factor, `${s.errors}/${s.non2xx}`, ratio, rounds]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   if (rows.length > 1) {
     for (const row of rows) out(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
-    out(`CPU µs/req: the server process's user+system time per request (/proc). ratio: req/s over the ceiling's`);
-    out(`in the same ${report.meta.rounds} alternating rounds (per round: lowest-highest). Latency percentiles: all slices merged.`);
+    out(`CPU µs/req: the server process's user+system time per request, all its threads (/proc/<pid>/stat).`);
+    out(`ratio: req/s over the ceiling's, p99/bare: p99 over the ceiling's p99, both in the same ${report.meta.rounds} alternating`);
+    out('rounds (per round: lowest-highest ratio). Latency percentiles: all slices merged.');
   }
   for (const s of report.scenarios) for (const sample of s.samples) out(`  ${s.name}: ${sample}`);
 

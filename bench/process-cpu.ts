@@ -30,7 +30,7 @@ export function cpuTicks(stat: string): number {
   return utime + stime;
 }
 
-/** CPU seconds (user + system, every thread) the process has used; undefined where /proc cannot tell. */
+/** CPU seconds (user + system) the whole process has used, V8's and libuv's helper threads included; undefined where /proc cannot tell. */
 export function cpuSeconds(pid: number): number | undefined {
   try {
     return cpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / clockTicksPerSec();

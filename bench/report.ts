@@ -55,6 +55,7 @@ export interface BenchReport {
 
 const BUDGET_CONNECTIONS = 50;
 const MEMORY_REQUESTS = 100_000;
+const P99_FACTOR = 1.5;
 
 export function checkBudgets(report: Omit<BenchReport, 'budgets'>): Budget[] {
   const { mode, connections } = report.meta;
@@ -66,17 +67,14 @@ export function checkBudgets(report: Omit<BenchReport, 'budgets'>): Budget[] {
       : { name, status: pass(measured) ? 'PASS' : 'FAIL', detail: show(measured) };
 
   const evaluate = find('POST /evaluate');
-  // The absolute p99 line is the one a busy machine fails first: the bare route's own p99 says how busy.
-  const ceilingP99 = find('ceiling')?.p99;
-  const p99Detail = (v: number) => (ceilingP99 === undefined ? `${v} ms` : `${v} ms (bare express: ${ceilingP99} ms)`);
   const read = find('GET /recommendation');
   const minEvaluate = mode === 'embedded' ? 0.5 : 0.4;
   const failed = report.scenarios.length === 0 ? undefined : report.scenarios.reduce((n, s) => n + s.errors + s.non2xx, 0);
   const embeddedOnly = mode === 'embedded' ? undefined : 'embedded-mode budget';
   return [
     check(`POST /evaluate >= ${minEvaluate * 100}% of ceiling req/s`, evaluate?.ratioToCeiling ?? undefined, (r) => r >= minEvaluate, pct, atBudgetLoad),
-    check('POST /evaluate p99 <= 25 ms', evaluate?.p99, (v) => v <= 25, p99Detail, embeddedOnly ?? atBudgetLoad),
-    check('GET /recommendation/{id} >= 70% of ceiling req/s', read?.ratioToCeiling ?? undefined, (r) => r >= 0.7, pct, embeddedOnly ?? atBudgetLoad),
+    p99Budget(evaluate, embeddedOnly ?? atBudgetLoad),
+    check('GET /recommendation/{id} >= 100% of ceiling req/s', read?.ratioToCeiling ?? undefined, (r) => r >= 1, pct, embeddedOnly ?? atBudgetLoad),
     check('zero errors and non-2xx in every scenario', failed, (n) => n === 0, (n) => `${n} failed`),
     check(
       `API RSS grows < 10% over ${MEMORY_REQUESTS} requests after warm-up`,
@@ -93,6 +91,19 @@ export function checkBudgets(report: Omit<BenchReport, 'budgets'>): Budget[] {
       (n) => `${n} failed; ${report.hotReload?.responsesWithNewVersion} responses stamped ${report.hotReload?.newVersion}, last response ${report.hotReload?.lastVersion}`,
     ),
   ];
+}
+
+/**
+ * POST p99 against the bare route's own p99 in the same rounds, not a fixed
+ * line: a busy machine raises both, a slow service only its own.
+ */
+function p99Budget(evaluate: ScenarioResult | undefined, skip: string | undefined): Budget {
+  const name = `POST /evaluate p99 <= ${P99_FACTOR}x the bare route's p99 in the same rounds`;
+  const bare = evaluate?.ceilingP99;
+  if (skip !== undefined) return { name, status: 'SKIP', detail: skip };
+  if (evaluate === undefined || bare === undefined) return { name, status: 'SKIP', detail: 'not measured in this run' };
+  const factor = evaluate.p99 / bare;
+  return { name, status: evaluate.p99 <= P99_FACTOR * bare ? 'PASS' : 'FAIL', detail: `${evaluate.p99} ms = ${factor.toFixed(2)}x bare express's ${bare} ms` };
 }
 
 function pct(ratio: number): string {

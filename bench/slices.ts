@@ -57,6 +57,8 @@ export interface ScenarioResult {
    * work it deferred (to the worker), which competed with the ceiling and so flatters ratioToCeiling.
    */
   cpuShareInCeilingSlices?: number | null;
+  /** p99 (ms) of the bare express route in the ceiling slices interleaved with this scenario: the machine's own latency in the same rounds. */
+  ceilingP99?: number;
 }
 
 /** CPU seconds used while the slices ran; undefined where /proc cannot tell. */
@@ -66,13 +68,11 @@ export interface SliceCpu {
   loadGenerator: number;
 }
 
-export type Interleaving = Pick<ScenarioResult, 'ratioToCeiling' | 'rounds' | 'cpuShareInCeilingSlices'>;
+export type Interleaving = Pick<ScenarioResult, 'ratioToCeiling' | 'rounds' | 'cpuShareInCeilingSlices' | 'ceilingP99'>;
 
 export function summarize(name: string, slices: readonly Slice[], cpu: SliceCpu, interleaving: Interleaving): ScenarioResult {
   if (slices.length === 0) throw new Error(`${name}: no slices to summarize`);
-  // All the latencies together: a max of per-slice p99s would overstate, and a median of p50s guess.
-  const latencies = Float64Array.from(slices.flatMap((s) => s.latencies)).sort();
-  const ms = (fraction: number) => Math.round(percentile(latencies, fraction) * 10) / 10;
+  const ms = latencyMs(slices);
   const requests = sum(slices.map((s) => s.requests));
   const seconds = sum(slices.map((s) => s.seconds));
   const perRequest = (cpuSec: number | undefined) => (cpuSec === undefined || requests === 0 ? null : (cpuSec * 1e6) / requests);
@@ -92,6 +92,15 @@ export function summarize(name: string, slices: readonly Slice[], cpu: SliceCpu,
     loadGenCpuUsPerRequest: perRequest(cpu.loadGenerator) ?? 0,
     ...interleaving,
   };
+}
+
+/**
+ * Latency percentiles (ms, to a tenth) of all the slices' latencies together:
+ * a max of per-slice p99s would overstate, and a median of p50s guess.
+ */
+export function latencyMs(slices: readonly Slice[]): (fraction: number) => number {
+  const latencies = Float64Array.from(slices.flatMap((s) => s.latencies)).sort();
+  return (fraction) => Math.round(percentile(latencies, fraction) * 10) / 10;
 }
 
 /** Requests per second over the measured time of the slices (a slice may run a little past its nominal length). */
