@@ -17,15 +17,15 @@ import { evaluateHandler } from './routes/evaluate.js';
 import { getRecommendationHandler, listPatientRecommendationsHandler } from './routes/recommendations.js';
 import { getReportSummaryHandler } from './routes/reports.js';
 import { getRulesHandler } from './routes/rules.js';
-import type { ServiceCore } from './service-core.js';
+import type { EvaluateDeps } from '../core/domain/evaluate.js';
 
 export interface AppDeps {
   verifyToken: TokenVerifier;
-  /** For reads: writes happen in the service core. */
   store: RecommendationStore;
   cache: RecommendationCache;
-  evaluate: ServiceCore['evaluate'];
-  rulesStatus: () => Promise<unknown>;
+  /** What POST /evaluate needs: the recommender, the store and the relay. */
+  evaluation: EvaluateDeps;
+  rulesStatus: () => unknown;
   health: HealthCheck[];
   metrics: Metrics;
   logger: Logger;

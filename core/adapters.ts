@@ -1,20 +1,20 @@
-import type { Config } from './platform/config.js';
 import type { RecommendationCache } from './cache/cache.js';
 import { createLruCache } from './cache/cache-lru.js';
 import { createRedisCache } from './cache/cache-redis.js';
+import type { Config } from './platform/config.js';
 import type { Logger } from './platform/logger.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from './platform/redis-client.js';
 import type { EventConsumer, EventPublisher, QueueInspector } from './queue/queue.js';
 import { createBullmqConsumer, createBullmqPublisher } from './queue/queue-bullmq.js';
 import { createMemoryQueue } from './queue/queue-memory.js';
-import { closeRedisClient, createRedisClient, type RedisClient } from './platform/redis-client.js';
 import type { RecommendationStore } from './store/store.js';
 import { openMongoStore } from './store/store-mongo.js';
 import { openSqliteStore } from './store/store-sqlite.js';
 
 /**
- * The adapters of one process or thread, chosen only by configuration:
- * MONGODB_URI selects MongoDB (else SQLite), REDIS_URL selects BullMQ and the
- * Redis cache (else the in-process queue and LRU).
+ * The adapters of one process, chosen only by configuration: MONGODB_URI
+ * selects MongoDB (else SQLite), REDIS_URL selects BullMQ and the Redis cache
+ * (else the in-process queue and LRU). A process opens them once.
  */
 export interface Adapters {
   store: RecommendationStore;
@@ -27,28 +27,24 @@ export interface Adapters {
   close(): Promise<void>;
 }
 
-export interface AdapterOptions {
-  /** Stands in for the in-process LRU: where the cached views live elsewhere (another thread). */
-  localCache?: RecommendationCache;
-}
-
-export async function openAdapters(config: Config, logger: Logger, service: string, options: AdapterOptions = {}): Promise<Adapters> {
-  const base = await openStoreAndCache(config, logger, service, { ...options, writes: true });
-  const { store, cache, redis } = base;
-  const memory = redis
-    ? undefined
-    : createMemoryQueue({
-        logger,
-        concurrency: config.workerConcurrency,
-        // Memory is not durable: an in-process event leaves the outbox only once the worker
-        // has finished it (see the relay's confirmedBy). One that failed all its attempts
-        // stays pending, so the next start retries it.
-        onCompleted: (event) => {
-          store.markEventPublished(event.recommendation_id).catch((err: unknown) =>
-            logger.error({ err, recommendation_id: event.recommendation_id }, 'could not confirm a processed event; it will be processed again'),
-          );
-        },
-      });
+export async function openAdapters(config: Config, logger: Logger, service: string): Promise<Adapters> {
+  const store = await openStore(config);
+  const redis = config.redisUrl ? createRedisClient({ url: config.redisUrl, logger, name: `clinical-${service}` }) : undefined;
+  const cache = redis
+    ? createRedisCache({ client: redis, logger, ttlSeconds: config.cacheTtlSeconds })
+    : createLruCache({ ttlSeconds: config.cacheTtlSeconds });
+  const memory = redis ? undefined : createMemoryQueue({
+    logger,
+    concurrency: config.workerConcurrency,
+    // Memory is not durable: an in-process event leaves the outbox only once the worker
+    // has finished it (see the relay's confirmedBy). One that failed all its attempts
+    // stays pending, so the next start retries it.
+    onCompleted: (event) => {
+      store.markEventPublished(event.recommendation_id).catch((err: unknown) =>
+        logger.error({ err, recommendation_id: event.recommendation_id }, 'could not confirm a processed event; it will be processed again'),
+      );
+    },
+  });
   const publisher = memory ?? createBullmqPublisher({ client: redis as RedisClient, logger });
   let consumer: EventConsumer | undefined;
   return {
@@ -56,46 +52,18 @@ export async function openAdapters(config: Config, logger: Logger, service: stri
     cache,
     publisher,
     inProcessQueue: memory !== undefined,
-    consumer: () => (consumer ??= memory ?? createBullmqConsumer({ client: redis as RedisClient, logger, concurrency: config.workerConcurrency, lockDurationMs: config.workerLockDurationMs })),
+    consumer: () =>
+      (consumer ??= memory ?? createBullmqConsumer({
+        client: redis as RedisClient,
+        logger,
+        concurrency: config.workerConcurrency,
+        lockDurationMs: config.workerLockDurationMs,
+      })),
     async close() {
       // Consumers drain first, then what they write to, then the connections.
       // The in-process queue is one object for both ends: close it once.
       await consumer?.close();
       if (!memory || !consumer) await publisher.close();
-      await base.close();
-    },
-  };
-}
-
-/** What serving reads needs: the store and the cache of recommendation views. */
-export interface ReadAdapters {
-  store: RecommendationStore;
-  cache: RecommendationCache;
-  close(): Promise<void>;
-}
-
-/** Its SQLite connection only reads, so it leaves WAL checkpoints to the one that writes. */
-export function openReadAdapters(config: Config, logger: Logger, service: string): Promise<ReadAdapters> {
-  return openStoreAndCache(config, logger, service, { writes: false });
-}
-
-/** The part every process or thread opens; the Redis client, when there is one, is shared with its queue. */
-async function openStoreAndCache(
-  config: Config,
-  logger: Logger,
-  service: string,
-  { writes, localCache }: AdapterOptions & { writes: boolean },
-): Promise<ReadAdapters & { redis: RedisClient | undefined }> {
-  const store = await openStore(config, logger, writes);
-  const redis = config.redisUrl ? createRedisClient({ url: config.redisUrl, logger, name: `clinical-${service}` }) : undefined;
-  const cache = redis
-    ? createRedisCache({ client: redis, logger, ttlSeconds: config.cacheTtlSeconds })
-    : (localCache ?? createLruCache({ ttlSeconds: config.cacheTtlSeconds }));
-  return {
-    store,
-    cache,
-    redis,
-    async close() {
       await cache.close();
       if (redis) await closeRedisClient(redis);
       await store.close();
@@ -103,8 +71,7 @@ async function openStoreAndCache(
   };
 }
 
-function openStore(config: Config, logger: Logger, writes: boolean): Promise<RecommendationStore> {
+function openStore(config: Config): Promise<RecommendationStore> {
   if (config.mongodbUri) return openMongoStore(config.mongodbUri);
-  const onCheckpointError = (error: string) => logger.warn({ error }, 'SQLite checkpoint failed; the WAL grows until one succeeds');
-  return Promise.resolve(openSqliteStore({ dataDir: config.dataDir, checkpoints: writes, onCheckpointError }));
+  return Promise.resolve(openSqliteStore({ dataDir: config.dataDir }));
 }

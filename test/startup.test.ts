@@ -24,13 +24,6 @@ describe('starting the API', function () {
       await rm(dir, { recursive: true, force: true });
     }
   });
-
-  it('exits 1, saying why, when the running service reports that it broke beyond repair', async () => {
-    const { code, stderr } = await runToExit('test/fixtures/threads/failing-process.ts', { DATA_DIR: os.tmpdir() });
-
-    expect(code).to.equal(1);
-    expect(stderr).to.contain('failing stopped: the service core stopped');
-  });
 });
 
 /** Runs a module (relative to the project) as its own process until it exits; its stderr is kept. */

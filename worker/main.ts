@@ -1,5 +1,61 @@
-// Composition root of the standalone worker process: `npm run start:worker` (needs REDIS_URL).
-import { runProcess } from '../core/platform/process-lifecycle.js';
-import { startWorkerService } from './service.js';
+// Composition root of the worker: `npm run start:worker` runs it as its own
+// process (it needs REDIS_URL); `npm start` composes it into the API process.
+import express from 'express';
+import type { Adapters } from '../core/adapters.js';
+import { openAdapters } from '../core/adapters.js';
+import type { Config } from '../core/platform/config.js';
+import type { HealthCheck } from '../core/platform/health.js';
+import { listen } from '../core/platform/http-server.js';
+import type { Logger } from '../core/platform/logger.js';
+import { createMetrics, recordJob } from '../core/platform/metrics.js';
+import { opsRoutes } from '../core/platform/ops-routes.js';
+import { isEntryPoint, runProcess } from '../core/platform/process-lifecycle.js';
+import { simulatedEmail } from './notifier.js';
+import { startWorker, type JobReport } from './worker.js';
 
-await runProcess('worker', startWorkerService);
+export interface WorkerService {
+  port: number;
+  /** Stops taking jobs, finishes the active ones, closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Wires the worker onto adapters a process has opened; it runs until the consumer closes. */
+export function composeWorker(config: Config, logger: Logger, adapters: Adapters, onJob: (report: JobReport) => void): void {
+  startWorker({
+    consumer: adapters.consumer(),
+    store: adapters.store,
+    cache: adapters.cache,
+    channels: [simulatedEmail(logger, config.notifyDelayMs)],
+    logger,
+    onJob,
+  });
+}
+
+/** The standalone worker: needs REDIS_URL, since the in-process queue cannot reach another process. */
+export async function startWorkerService(config: Config, logger: Logger): Promise<WorkerService> {
+  if (!config.redisUrl) {
+    throw new Error('REDIS_URL: the standalone worker needs a Redis queue; without Redis, `npm start` runs the worker inside the API process');
+  }
+  const adapters = await openAdapters(config, logger, 'worker');
+  const metrics = createMetrics('worker', { queueDepth: () => adapters.publisher.queueDepth() });
+  const health: HealthCheck[] = [
+    { name: 'store', critical: true, check: () => adapters.store.ping() },
+    { name: 'queue', critical: false, check: () => adapters.consumer().ping() },
+  ];
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(opsRoutes(health, metrics));
+  const server = await listen(app, config.port);
+  composeWorker(config, logger, adapters, (job) => recordJob(metrics, job));
+  logger.info({ port: server.port, concurrency: config.workerConcurrency }, 'worker started');
+  return {
+    port: server.port,
+    async stop() {
+      await adapters.close();
+      await server.close();
+      logger.info({}, 'worker stopped');
+    },
+  };
+}
+
+if (isEntryPoint(import.meta.url)) await runProcess('worker', startWorkerService);

@@ -1,12 +1,12 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../core/platform/logger.js';
 import type { Metrics } from '../../core/platform/metrics.js';
+import { evaluatePatient, type EvaluateDeps } from '../../core/domain/evaluate.js';
 import type { PatientInput } from '../../core/domain/recommendation.js';
 import { principalOf } from '../auth.js';
-import type { ServiceCore } from '../service-core.js';
 
 export interface EvaluateRouteDeps {
-  evaluate: ServiceCore['evaluate'];
+  evaluation: EvaluateDeps;
   logger: Logger;
   metrics: Metrics;
 }
@@ -16,7 +16,7 @@ export function evaluateHandler(deps: EvaluateRouteDeps): RequestHandler {
   return async (req, res) => {
     const key = req.get('idempotency-key');
     const idempotency = key === undefined ? undefined : { subject: principalOf(res.locals).subject, key };
-    const { outcome, recommendation: rec } = await deps.evaluate(req.body as PatientInput, idempotency);
+    const { outcome, recommendation: rec } = await evaluatePatient(deps.evaluation, req.body as PatientInput, idempotency);
     if (outcome === 'created') {
       for (const r of rec.recommendations) deps.metrics.evaluations.inc({ code: r.code });
       if (rec.recommendations.length === 0) deps.metrics.evaluations.inc({ code: 'NONE' });

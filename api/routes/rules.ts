@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 
 /** GET /rules */
-export function getRulesHandler(rulesStatus: () => Promise<unknown>): RequestHandler {
-  return async (_req, res) => {
-    res.json(await rulesStatus());
+export function getRulesHandler(rulesStatus: () => unknown): RequestHandler {
+  return (_req, res) => {
+    res.json(rulesStatus());
   };
 }

@@ -9,6 +9,8 @@ import type { RecommendationStore } from '../store/store.js';
 export interface EvaluateDeps {
   recommender: Recommender;
   store: RecommendationStore;
+  /** Publishes a just-stored event at once; the outbox relay retries it if that fails. */
+  publishNew: (event: RecommendationEvent) => Promise<void>;
   now?: () => Date;
 }
 
@@ -20,15 +22,16 @@ export interface IdempotencyRequest {
 /** Same bounds as openapi.yaml's `bmi`, applied to a BMI derived from height and weight. */
 const BMI_RANGE = { min: 5, max: 150 };
 
-/**
- * The use case behind POST /evaluate: decide, then store the recommendation
- * and its pending event together. Publishing is the outbox relay's job.
- */
-/** A new recommendation comes with the event stored beside it, for the relay to publish. */
+/** A new recommendation comes with the event stored beside it. */
 export type EvaluateOutcome =
   | { outcome: 'created'; recommendation: Recommendation; event: RecommendationEvent }
   | { outcome: 'replayed'; recommendation: Recommendation };
 
+/**
+ * The use case behind POST /evaluate: decide, store the recommendation and
+ * its pending event together, then hand the event to the relay. The response
+ * never waits for the broker: a pending event is published by a later pass.
+ */
 export async function evaluatePatient(
   deps: EvaluateDeps,
   input: PatientInput,
@@ -61,5 +64,7 @@ export async function evaluatePatient(
   if (result.outcome === 'conflict') {
     throw new AppError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request body');
   }
-  return result.outcome === 'created' ? { ...result, event } : result;
+  if (result.outcome === 'replayed') return result;
+  void deps.publishNew(event);
+  return { ...result, event };
 }

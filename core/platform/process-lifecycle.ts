@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { resolveJwt } from '../auth/dev-secret.js';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
@@ -5,8 +7,12 @@ import { createLogger, type Logger } from './logger.js';
 
 export interface Stoppable {
   stop(): Promise<void>;
-  /** Resolves when the service broke beyond repair while running; the process then exits 1. */
-  failed?: Promise<Error>;
+}
+
+/** True in the module node was asked to run, so a composition root can also be imported by another. */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  return script !== undefined && pathToFileURL(path.resolve(script)).href === moduleUrl;
 }
 
 /**
@@ -33,12 +39,6 @@ export async function runProcess(service: string, start: (config: Config, logger
     process.stderr.write(`${service} failed to start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-
-  void running.failed?.then((err) => {
-    logger.error({ err }, `${service} cannot go on; exiting so that it is restarted`);
-    process.stderr.write(`${service} stopped: ${err.message}\n`);
-    process.exit(1);
-  });
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -1,13 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Notification, Recommendation, RecommendationEvent } from '../domain/recommendation.js';
+import { AppError } from '../platform/errors.js';
 import { decideClaim } from './idempotency.js';
 import { toHistoryPage, toRecord, withNotifications } from './recommendation-record.js';
 import { distinctCodes, foldReport } from './report-summary.js';
-import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
-import { createGroupCommit, LOCK_WAIT_MS } from './sqlite-group-commit.js';
-import { migrate } from './sqlite-schema.js';
+import { openSqliteConnection } from './sqlite-connection.js';
 import { auditToRow, parseEvent, recordToRow, rowToAudit, rowToRecord, type RecommendationRow } from './sqlite-rows.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import type { CreateResult, IdempotencyClaim, RecommendationStore } from './store.js';
@@ -15,46 +14,18 @@ import type { CreateResult, IdempotencyClaim, RecommendationStore } from './stor
 /**
  * The embedded store: one SQLite file in DATA_DIR (`clinical.db`), or an
  * explicit file (`':memory:'` in tests). better-sqlite3 is synchronous; the
- * methods stay async to honour the port. Reads answer at once. Every write is
- * one atomic unit of a group commit (sqlite-group-commit.ts): the writes of
- * one event-loop turn share one IMMEDIATE transaction, which also serialises
- * the API and worker processes when both open the same file, and a write
- * resolves once committed.
+ * methods stay async to honour the port. Each method is one transaction, so
+ * a promise settles only after its COMMIT (or ROLLBACK). How the file is
+ * shared with other processes: sqlite-connection.ts.
  */
-export type SqliteStoreOptions = ({ dataDir: string } | { file: string }) & {
-  /** Whether this connection keeps the WAL checkpointed; a connection that only reads leaves it to the writer's. Default true. */
-  checkpoints?: boolean;
-  /** Told when a checkpoint fails (the WAL then grows until one succeeds). */
-  onCheckpointError?: (message: string) => void;
-};
+export type SqliteStoreOptions = { dataDir: string } | { file: string };
 
 export const SQLITE_FILE_NAME = 'clinical.db';
 
-/** A little above the 4096 frames (16 MB) at which the checkpointer restarts the WAL. */
-const WAL_SIZE_LIMIT_BYTES = 20 * 1024 * 1024;
-
 /** Synchronous, like better-sqlite3: the file is open and migrated on return. */
 export function openSqliteStore(options: SqliteStoreOptions): RecommendationStore {
-  const file = resolveFile(options);
-  const db = new Database(file);
-  // WAL lets readers run beside the writer; NORMAL only fsyncs at checkpoints,
-  // which in WAL mode cannot corrupt the file (a power cut may lose the last
-  // commits, never half of one). busy_timeout covers a second process while
-  // the file opens and migrates; then the group commit waits for the write
-  // lock itself, without blocking the thread (sqlite-group-commit.ts).
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
-  // Measured with npm run bench: fewer page reads gave ~7% more POST /evaluate.
-  db.pragma('cache_size = -32000');
-  // Checkpoints run on their own thread (sqlite-checkpointer.ts), never inside a COMMIT here.
-  const inMemory = file === ':memory:';
-  if (!inMemory) db.pragma('wal_autocheckpoint = 0');
-  // When the WAL starts over, a file a burst made larger is cut back to this.
-  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-  migrate(db);
-  const checkpointer = inMemory || options.checkpoints === false ? undefined : startCheckpointer(file, { onError: options.onCheckpointError });
-  return sqliteStore(db, prepareStatements(db), checkpointer);
+  const db = openSqliteConnection(resolveFile(options));
+  return sqliteStore(db, prepareStatements(db));
 }
 
 function resolveFile(options: SqliteStoreOptions): string {
@@ -63,7 +34,28 @@ function resolveFile(options: SqliteStoreOptions): string {
   return path.join(options.dataDir, SQLITE_FILE_NAME);
 }
 
-function sqliteStore(db: Database.Database, sql: Statements, checkpointer: Checkpointer | undefined): RecommendationStore {
+/**
+ * Runs work in one transaction on an open connection. Writes begin IMMEDIATE:
+ * they take the write lock up front, waiting for another process through
+ * busy_timeout. A DEFERRED transaction that reads and then writes would fail
+ * with SQLITE_BUSY at once, without waiting, if another process wrote in
+ * between. Reads begin DEFERRED, so their statements share one snapshot.
+ */
+function transactions(db: Database.Database) {
+  const run = db.transaction((work: () => unknown) => work());
+  const open = () => {
+    if (!db.open) throw new AppError('UNAVAILABLE', 'the store is closed');
+  };
+  return {
+    // The cast restores the type that run's signature erases: it returns what work returned.
+    write: async <T>(work: () => T): Promise<T> => (open(), run.immediate(work) as T),
+    read: async <T>(work: () => T): Promise<T> => (open(), run.deferred(work) as T),
+  };
+}
+
+function sqliteStore(db: Database.Database, sql: Statements): RecommendationStore {
+  const { write, read } = transactions(db);
+
   const load = (rows: RecommendationRow[]): Recommendation[] => {
     if (rows.length === 0) return [];
     const [only] = rows;
@@ -84,9 +76,6 @@ function sqliteStore(db: Database.Database, sql: Statements, checkpointer: Check
     return row ? load([row])[0] : undefined;
   };
 
-  // Each write below runs as one unit of the group commit: atomic, and safe to run again alone.
-  const commit = createGroupCommit(db);
-
   const create = (rec: Recommendation, event: RecommendationEvent, claim: IdempotencyClaim | undefined): CreateResult => {
     if (claim) {
       const stored = sql.selectClaim.get(claim.subject, claim.key);
@@ -101,7 +90,7 @@ function sqliteStore(db: Database.Database, sql: Statements, checkpointer: Check
       );
       if (decision.kind === 'conflict') return { outcome: 'conflict' };
       if (decision.kind === 'replay') {
-        // Claim and recommendation are written in one atomic unit, so the
+        // Claim and recommendation are written in one transaction, so the
         // recommendation exists whenever its live claim does.
         const original = loadOne(decision.recommendationId);
         if (original) return { outcome: 'replayed', recommendation: original };
@@ -133,87 +122,66 @@ function sqliteStore(db: Database.Database, sql: Statements, checkpointer: Check
   };
 
   return {
-    createRecommendation(rec, event, idempotency) {
-      return commit.run(() => create(rec, event, idempotency));
-    },
-    // Reads join the group commit: in the flush's transaction they skip the
-    // read lock that each statement would otherwise take and release alone.
-    getRecommendation(id) {
-      return commit.read(() => loadOne(id));
-    },
-    getRecord(id) {
-      return commit.read(() => {
+    createRecommendation: (rec, event, idempotency) => write(() => create(rec, event, idempotency)),
+    getRecommendation: (id) => read(() => loadOne(id)),
+    getRecord: (id) =>
+      read(() => {
         const row = sql.selectRecommendation.get(id);
         return row && rowToRecord(row);
-      });
-    },
-    listPatientRecommendations(patientKey, limit, after) {
-      return commit.read(() => {
+      }),
+    listPatientRecommendations: (patientKey, limit, after) =>
+      read(() => {
         const rows = after
           ? sql.historyAfter.all(patientKey, after.createdAt, after.id, limit + 1)
           : sql.historyFirst.all(patientKey, limit + 1);
         return toHistoryPage(load(rows), limit);
-      });
-    },
+      }),
 
-    async pendingEvents(limit) {
-      return sql.pendingEvents.all(limit).map((row) => ({
-        recommendationId: row.recommendation_id,
-        event: parseEvent(row),
-        attempts: row.attempts,
-      }));
-    },
-    markEventPublished(recommendationId) {
-      const publishedAt = new Date().toISOString();
-      return commit.run(() => {
-        sql.markPublished.run(publishedAt, recommendationId);
-      });
-    },
-    markEventPublishFailed(recommendationId) {
-      return commit.run(() => {
+    pendingEvents: (limit) =>
+      read(() =>
+        sql.pendingEvents.all(limit).map((row) => ({
+          recommendationId: row.recommendation_id,
+          event: parseEvent(row),
+          attempts: row.attempts,
+        })),
+      ),
+    markEventPublished: (recommendationId) =>
+      write(() => {
+        sql.markPublished.run(new Date().toISOString(), recommendationId);
+      }),
+    markEventPublishFailed: (recommendationId) =>
+      write(() => {
         sql.markFailed.run(recommendationId);
-      });
-    },
-    async countPendingEvents() {
-      return sql.countPending.get()?.n ?? 0;
-    },
+      }),
+    countPendingEvents: () => read(() => sql.countPending.get()?.n ?? 0),
 
-    recordAudit(audit) {
-      return commit.run(() => sql.insertAudit.run(auditToRow(audit)).changes === 1);
-    },
-    async getAudit(recommendationId) {
-      const row = sql.selectAudit.get(recommendationId);
-      return row && rowToAudit(row);
-    },
-    recordNotification(recommendationId, notification) {
-      return commit.run(() => claimNotification(recommendationId, notification));
-    },
-
-    releaseNotification(recommendationId, channel) {
-      return commit.run(() => {
+    recordAudit: (audit) => write(() => sql.insertAudit.run(auditToRow(audit)).changes === 1),
+    getAudit: (recommendationId) =>
+      read(() => {
+        const row = sql.selectAudit.get(recommendationId);
+        return row && rowToAudit(row);
+      }),
+    recordNotification: (recommendationId, notification) => write(() => claimNotification(recommendationId, notification)),
+    releaseNotification: (recommendationId, channel) =>
+      write(() => {
         sql.deleteNotification.run(recommendationId, channel);
-      });
-    },
-    countInReport(recommendationId, date, codes) {
-      return commit.run(() => countOnce(recommendationId, date, codes));
-    },
-    async reportSummary(from, to) {
-      const range = { from: from ?? null, to: to ?? null };
-      return foldReport({ from, to }, sql.reportTotals.all(range), sql.reportCodes.all(range));
-    },
+      }),
 
-    purgeExpiredIdempotencyKeys(now) {
-      return commit.run(() => sql.purgeClaims.run(now.getTime()).changes);
-    },
-    async ping() {
-      sql.ping.get();
-    },
+    countInReport: (recommendationId, date, codes) => write(() => countOnce(recommendationId, date, codes)),
+    reportSummary: (from, to) =>
+      read(() => {
+        const range = { from: from ?? null, to: to ?? null };
+        return foldReport({ from, to }, sql.reportTotals.all(range), sql.reportCodes.all(range));
+      }),
+
+    purgeExpiredIdempotencyKeys: (now) => write(() => sql.purgeClaims.run(now.getTime()).changes),
+    ping: () =>
+      read(() => {
+        sql.ping.get();
+      }),
     async close() {
-      if (!db.open) return;
-      // Queued writes are committed, not dropped: their callers were promised them.
-      commit.close();
-      db.close();
-      await checkpointer?.close();
+      // Every write has committed by the time its call returned: nothing is pending here.
+      if (db.open) db.close();
     },
   };
 }

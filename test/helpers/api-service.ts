@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import supertest from 'supertest';
-import { startApiService, type ApiService } from '../../api/service.js';
+import { startApiService, type ApiService } from '../../api/main.js';
 import { signToken } from '../../core/auth/sign-token.js';
 import { loadConfig, type Config, type Env } from '../../core/platform/config.js';
 import { resolveJwt } from '../../core/auth/dev-secret.js';

@@ -12,7 +12,6 @@ import { createBullmqPublisher } from '../../core/queue/queue-bullmq.js';
 import { closeRedisClient, createRedisClient } from '../../core/platform/redis-client.js';
 import { openSqliteStore } from '../../core/store/store-sqlite.js';
 import type { RecommendationStore } from '../../core/store/store.js';
-import { SERVICE_FLAGS } from '../../bench/stack.js';
 import { ALL_SCOPES, TEST_SECRET } from './api-service.js';
 
 /**
@@ -59,7 +58,7 @@ process.once('exit', () => {
 });
 
 export async function spawnService(kind: Kind, env: Env): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...SERVICE_FLAGS, '--import', 'tsx', ENTRY[kind].file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[kind].file], {
     cwd: PROJECT_ROOT,
     // Only what the service needs: an inherited MONGODB_URI or REDIS_URL must not pick other adapters.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), TMPDIR: os.tmpdir(), ...env },
