@@ -384,7 +384,10 @@ describe('GET /reports/summary', () => {
     expectMatchesSpec(res, '/reports/summary', 'get');
     expect(res.body).to.include({ from: null, to: null, total: 4 });
     expect(res.body.by_code).to.deep.equal({ PHYSICAL_THERAPY: 2, WEIGHT_MANAGEMENT_PROGRAM: 2 });
-    expect(res.body.daily).to.deep.equal([{ date: day, total: 4, by_code: { PHYSICAL_THERAPY: 2, WEIGHT_MANAGEMENT_PROGRAM: 2 } }]);
+    expect(res.body.by_ruleset_version).to.deep.equal({ '1.0.0': 4 });
+    expect(res.body.daily).to.deep.equal([
+      { date: day, total: 4, by_code: { PHYSICAL_THERAPY: 2, WEIGHT_MANAGEMENT_PROGRAM: 2 }, by_ruleset_version: { '1.0.0': 4 } },
+    ]);
   });
 
   it('includes today when from and to are today', async () => {
@@ -400,7 +403,7 @@ describe('GET /reports/summary', () => {
 
     expect(res.status).to.equal(200);
     expectMatchesSpec(res, '/reports/summary', 'get');
-    expect(res.body).to.deep.equal({ from: '2000-01-01', to: '2000-12-31', total: 0, by_code: {}, daily: [] });
+    expect(res.body).to.deep.equal({ from: '2000-01-01', to: '2000-12-31', total: 0, by_code: {}, by_ruleset_version: {}, daily: [] });
   });
 
   it('counts nothing when from is after today', async () => {

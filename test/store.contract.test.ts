@@ -367,28 +367,28 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       it('counts a recommendation in the report once, ever', async () => {
         const [day = ''] = uniqueDays(1);
         const id = randomUUID();
-        expect(await store.countInReport(id, day, ['PHYSICAL_THERAPY'])).to.equal(true);
-        expect(await store.countInReport(id, day, ['PHYSICAL_THERAPY'])).to.equal(false);
+        expect(await store.countInReport(id, day, ['PHYSICAL_THERAPY'], '1.0.0')).to.equal(true);
+        expect(await store.countInReport(id, day, ['PHYSICAL_THERAPY'], '1.0.0')).to.equal(false);
         const summary = await store.reportSummary(day, day);
         expect(summary).to.deep.equal({
-          from: day, to: day, total: 1, by_code: { PHYSICAL_THERAPY: 1 },
-          daily: [{ date: day, total: 1, by_code: { PHYSICAL_THERAPY: 1 } }],
+          from: day, to: day, total: 1, by_code: { PHYSICAL_THERAPY: 1 }, by_ruleset_version: { '1.0.0': 1 },
+          daily: [{ date: day, total: 1, by_code: { PHYSICAL_THERAPY: 1 }, by_ruleset_version: { '1.0.0': 1 } }],
         });
       });
 
       it('summarises an inclusive date range with a daily breakdown by date', async () => {
         const [d1 = '', d2 = '', d3 = '', d4 = ''] = uniqueDays(4);
-        await store.countInReport(randomUUID(), d3, ['B']);
-        await store.countInReport(randomUUID(), d1, ['A', 'B']);
-        await store.countInReport(randomUUID(), d1, ['A']);
-        await store.countInReport(randomUUID(), d2, []);
-        await store.countInReport(randomUUID(), d4, ['A']);
+        await store.countInReport(randomUUID(), d3, ['B'], '1.1.0');
+        await store.countInReport(randomUUID(), d1, ['A', 'B'], '1.0.0');
+        await store.countInReport(randomUUID(), d1, ['A'], '1.1.0');
+        await store.countInReport(randomUUID(), d2, [], '1.1.0');
+        await store.countInReport(randomUUID(), d4, ['A'], '1.2.0');
         expect(await store.reportSummary(d1, d3)).to.deep.equal({
-          from: d1, to: d3, total: 4, by_code: { A: 2, B: 2 },
+          from: d1, to: d3, total: 4, by_code: { A: 2, B: 2 }, by_ruleset_version: { '1.0.0': 1, '1.1.0': 3 },
           daily: [
-            { date: d1, total: 2, by_code: { A: 2, B: 1 } },
-            { date: d2, total: 1, by_code: {} },
-            { date: d3, total: 1, by_code: { B: 1 } },
+            { date: d1, total: 2, by_code: { A: 2, B: 1 }, by_ruleset_version: { '1.0.0': 1, '1.1.0': 1 } },
+            { date: d2, total: 1, by_code: {}, by_ruleset_version: { '1.1.0': 1 } },
+            { date: d3, total: 1, by_code: { B: 1 }, by_ruleset_version: { '1.1.0': 1 } },
           ],
         });
         const open = await store.reportSummary();

@@ -46,7 +46,8 @@ describe('topology: a recommendation crosses from the API process to the worker 
     expect(report.status).to.equal(200);
     expectMatchesSpec(report, '/reports/summary', 'get');
     expect(report.body).to.deep.include({ total: 1, by_code: { PHYSICAL_THERAPY: 1 } });
-    expect(report.body.daily).to.deep.equal([{ date: today, total: 1, by_code: { PHYSICAL_THERAPY: 1 } }]);
+    const version = created.body.ruleset.version as string;
+    expect(report.body.daily).to.deep.equal([{ date: today, total: 1, by_code: { PHYSICAL_THERAPY: 1 }, by_ruleset_version: { [version]: 1 } }]);
 
     expect(count(worker.logs, 'patient notified (simulated)', id)).to.equal(1);
     expect(await top.store().countPendingEvents()).to.equal(0);

@@ -36,7 +36,7 @@ export async function processRecommendationEvent(deps: ProcessDeps, event: Recom
       decidedAt: record.createdAt,
       recordedAt: now(),
     }),
-    deps.store.countInReport(id, record.createdAt.slice(0, 10), codes),
+    deps.store.countInReport(id, record.createdAt.slice(0, 10), codes, record.ruleset.version),
     // The stored notification is the claim: only the call that creates it
     // delivers, so a patient is never told twice. A crash mid-delivery keeps
     // the claim (at most once, as DESIGN.md asks).

@@ -55,7 +55,7 @@ export interface NotificationDoc {
   recommendation_id: string;
   channel: string;
   status: Notification['status'];
-  sent_at: string;
+  sent_at: string | null;
 }
 
 export interface CountedDoc {
@@ -77,6 +77,12 @@ export interface DailyCodeDoc {
   count: number;
 }
 
+export interface DailyVersionDoc {
+  date: string;
+  ruleset_version: string;
+  count: number;
+}
+
 export interface MongoCollections {
   recommendations: Collection<RecommendationDoc>;
   idempotencyKeys: Collection<ClaimDoc>;
@@ -85,6 +91,7 @@ export interface MongoCollections {
   reportCounted: Collection<CountedDoc>;
   reportTotals: Collection<DailyTotalDoc>;
   reportDaily: Collection<DailyCodeDoc>;
+  reportVersions: Collection<DailyVersionDoc>;
 }
 
 export function collectionsOf(db: Db): MongoCollections {
@@ -96,6 +103,7 @@ export function collectionsOf(db: Db): MongoCollections {
     reportCounted: db.collection<CountedDoc>('report_counted'),
     reportTotals: db.collection<DailyTotalDoc>('report_totals'),
     reportDaily: db.collection<DailyCodeDoc>('report_daily'),
+    reportVersions: db.collection<DailyVersionDoc>('report_versions'),
   };
 }
 
@@ -111,6 +119,7 @@ const INDEXES: { [K in keyof MongoCollections]?: IndexDescription[] } = {
   ],
   notifications: [{ name: 'once_per_channel', key: { recommendation_id: 1, channel: 1 }, unique: true }],
   reportDaily: [{ name: 'date_code', key: { date: 1, code: 1 }, unique: true }],
+  reportVersions: [{ name: 'date_version', key: { date: 1, ruleset_version: 1 }, unique: true }],
 };
 
 /** Idempotent: creating an index that exists with the same options is a no-op. */

@@ -5,8 +5,9 @@ import type { ReportDay, ReportSummary } from './store.js';
  * GET /reports/summary, so both stores answer identically.
  *
  * A recommendation where no rule fired counts in its day's `total` but under
- * no code: `by_code` only ever names codes that fired. Days without any
- * counted recommendation are left out of `daily`.
+ * no code: `by_code` only ever names codes that fired. Every recommendation
+ * counts under the ruleset version that decided it (`by_ruleset_version`).
+ * Days without any counted recommendation are left out of `daily`.
  */
 export interface DailyTotalRow {
   date: string;
@@ -19,31 +20,49 @@ export interface DailyCodeRow {
   count: number;
 }
 
+export interface DailyVersionRow {
+  date: string;
+  version: string;
+  count: number;
+}
+
 export function foldReport(
   range: { from?: string; to?: string },
   totals: DailyTotalRow[],
   codes: DailyCodeRow[],
+  versions: DailyVersionRow[],
 ): ReportSummary {
   const days = new Map<string, ReportDay>();
   for (const row of totals) {
-    days.set(row.date, { date: row.date, total: row.total, by_code: {} });
+    days.set(row.date, { date: row.date, total: row.total, by_code: {}, by_ruleset_version: {} });
   }
+  // Counters are written in one transaction with their total, so a row
+  // without its day is only reachable on hand-edited data; keep it visible anyway.
+  const dayOf = (date: string): ReportDay => {
+    let day = days.get(date);
+    if (!day) {
+      day = { date, total: 0, by_code: {}, by_ruleset_version: {} };
+      days.set(date, day);
+    }
+    return day;
+  };
   const byCode: Record<string, number> = {};
   for (const row of codes) {
-    let day = days.get(row.date);
-    if (!day) {
-      // Counters are written in one transaction with their total, so this is
-      // only reachable on hand-edited data; keep the codes visible anyway.
-      day = { date: row.date, total: 0, by_code: {} };
-      days.set(row.date, day);
-    }
+    const day = dayOf(row.date);
     day.by_code[row.code] = (day.by_code[row.code] ?? 0) + row.count;
     byCode[row.code] = (byCode[row.code] ?? 0) + row.count;
+  }
+  const byVersion: Record<string, number> = {};
+  for (const row of versions) {
+    const day = dayOf(row.date);
+    day.by_ruleset_version[row.version] = (day.by_ruleset_version[row.version] ?? 0) + row.count;
+    byVersion[row.version] = (byVersion[row.version] ?? 0) + row.count;
   }
   const daily = [...days.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   const summary: ReportSummary = {
     total: daily.reduce((sum, day) => sum + day.total, 0),
     by_code: byCode,
+    by_ruleset_version: byVersion,
     daily,
   };
   if (range.from !== undefined) summary.from = range.from;

@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
  * opening is idempotent and an old data file upgrades in place. Append new
  * versions; never edit an applied one.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE recommendations (
     id              TEXT PRIMARY KEY,
@@ -73,6 +73,37 @@ const MIGRATIONS: readonly string[] = [
     date  TEXT PRIMARY KEY,
     total INTEGER NOT NULL
   );
+  `,
+  // The dashboard's "which ruleset versions were active": counted per day
+  // like the codes; recommendations counted before this migration are
+  // backfilled from their stored ruleset_version.
+  `
+  CREATE TABLE report_versions (
+    date            TEXT NOT NULL,
+    ruleset_version TEXT NOT NULL,
+    count           INTEGER NOT NULL,
+    PRIMARY KEY (date, ruleset_version)
+  );
+  INSERT INTO report_versions (date, ruleset_version, count)
+    SELECT counted.date, recommendations.ruleset_version, COUNT(*)
+    FROM report_counted AS counted JOIN recommendations ON recommendations.id = counted.recommendation_id
+    GROUP BY counted.date, recommendations.ruleset_version;
+  `,
+  // Notifications are recorded pending before delivery and sent only once the
+  // channel confirms, so sent_at is null until then (SQLite cannot drop a NOT
+  // NULL constraint in place: the table is rebuilt, rows kept).
+  `
+  CREATE TABLE notifications_v2 (
+    recommendation_id TEXT NOT NULL,
+    channel           TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    sent_at           TEXT,
+    PRIMARY KEY (recommendation_id, channel)
+  );
+  INSERT INTO notifications_v2 (recommendation_id, channel, status, sent_at)
+    SELECT recommendation_id, channel, status, sent_at FROM notifications;
+  DROP TABLE notifications;
+  ALTER TABLE notifications_v2 RENAME TO notifications;
   `,
 ];
 

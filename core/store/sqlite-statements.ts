@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { DailyCodeRow, DailyTotalRow } from './report-summary.js';
+import type { DailyCodeRow, DailyTotalRow, DailyVersionRow } from './report-summary.js';
+import type { Notification } from '../domain/recommendation.js';
 import type { AuditRow, OutboxRow, RecommendationRow } from './sqlite-rows.js';
 
 /**
@@ -11,8 +12,8 @@ export type Statements = ReturnType<typeof prepareStatements>;
 interface NotificationSqlRow {
   recommendation_id: string;
   channel: string;
-  status: 'sent';
-  sent_at: string;
+  status: Notification['status'];
+  sent_at: string | null;
 }
 
 interface ClaimSqlRow {
@@ -88,14 +89,18 @@ export function prepareStatements(db: Database.Database) {
     ),
     selectAudit: db.prepare<[string], AuditRow>('SELECT * FROM audit WHERE recommendation_id = ?'),
 
-    insertNotification: db.prepare<[string, string, string, string], void>(
-      `INSERT INTO notifications (recommendation_id, channel, status, sent_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (recommendation_id, channel) DO NOTHING`,
+    // A new notification starts pending; a failed one is pending again (a retry); others stay.
+    beginNotification: db.prepare<[string, string], void>(
+      `INSERT INTO notifications (recommendation_id, channel, status, sent_at) VALUES (?, ?, 'pending', NULL)
+       ON CONFLICT (recommendation_id, channel) DO UPDATE SET status = 'pending' WHERE status = 'failed'`,
     ),
-    deleteNotification: db.prepare<[string, string], void>('DELETE FROM notifications WHERE recommendation_id = ? AND channel = ?'),
-    selectNotification: db.prepare<[string, string], NotificationSqlRow>(
-      `SELECT recommendation_id, channel, status, sent_at FROM notifications
-       WHERE recommendation_id = ? AND channel = ?`,
+    markNotificationSent: db.prepare<[string, string, string], void>(
+      `INSERT INTO notifications (recommendation_id, channel, status, sent_at) VALUES (?, ?, 'sent', ?)
+       ON CONFLICT (recommendation_id, channel) DO UPDATE SET status = 'sent', sent_at = excluded.sent_at
+       WHERE status <> 'sent'`,
+    ),
+    markNotificationFailed: db.prepare<[string, string], void>(
+      `UPDATE notifications SET status = 'failed' WHERE recommendation_id = ? AND channel = ? AND status = 'pending'`,
     ),
 
     markCounted: db.prepare<[string, string], void>(
@@ -115,6 +120,14 @@ export function prepareStatements(db: Database.Database) {
     ),
     reportCodes: db.prepare<{ from: string | null; to: string | null }, DailyCodeRow>(
       `SELECT date, code, count FROM report_daily
+       WHERE (@from IS NULL OR date >= @from) AND (@to IS NULL OR date <= @to)`,
+    ),
+    bumpVersion: db.prepare<[string, string], void>(
+      `INSERT INTO report_versions (date, ruleset_version, count) VALUES (?, ?, 1)
+       ON CONFLICT (date, ruleset_version) DO UPDATE SET count = count + 1`,
+    ),
+    reportVersions: db.prepare<{ from: string | null; to: string | null }, DailyVersionRow>(
+      `SELECT date, ruleset_version AS version, count FROM report_versions
        WHERE (@from IS NULL OR date >= @from) AND (@to IS NULL OR date <= @to)`,
     ),
 

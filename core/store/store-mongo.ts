@@ -46,7 +46,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
 type OutboxView = Pick<RecommendationDoc, '_id' | 'outbox'>;
 
 function mongoStore(client: MongoClient, db: Db, collections: MongoCollections): RecommendationStore {
-  const { recommendations, notifications, audit, reportCounted, reportTotals, reportDaily, idempotencyKeys } =
+  const { recommendations, notifications, audit, reportCounted, reportTotals, reportDaily, reportVersions, idempotencyKeys } =
     collections;
 
   const findRecord = (id: string) => recommendations.findOne<RecordDoc>({ _id: id }, { projection: RECORD_PROJECTION });
@@ -127,28 +127,42 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
       const doc = await audit.findOne({ _id: recommendationId });
       return doc ? docToAudit(doc) : undefined;
     },
-    async recordNotification(recommendationId, notification) {
-      const { channel, status, sent_at } = notification;
+    async beginNotifications(recommendationId, channels) {
+      return Promise.all(
+        channels.map(async (channel) => {
+          const key = { recommendation_id: recommendationId, channel };
+          // A failed one is pending again (a retry); then create it unless it exists. The unique
+          // (recommendation_id, channel) index keeps it one per channel; a racing upsert retries.
+          await notifications.updateOne({ ...key, status: 'failed' }, { $set: { status: 'pending' } });
+          const doc = await retryOnDuplicateKey(() =>
+            notifications.findOneAndUpdate(
+              key,
+              { $setOnInsert: { status: 'pending', sent_at: null } },
+              { upsert: true, returnDocument: 'after' },
+            ),
+          );
+          if (!doc) throw new Error('notification vanished after its upsert');
+          return { channel, status: doc.status, sent_at: doc.sent_at };
+        }),
+      );
+    },
+    async markNotificationSent(recommendationId, channel, sentAt) {
       try {
-        // The unique (recommendation_id, channel) index is what makes this once-only.
-        await notifications.insertOne({ recommendation_id: recommendationId, channel, status, sent_at });
-        return { notification: { channel, status, sent_at }, created: true };
+        await notifications.updateOne(
+          { recommendation_id: recommendationId, channel, status: { $ne: 'sent' } },
+          { $set: { status: 'sent', sent_at: sentAt } },
+          { upsert: true },
+        );
       } catch (err) {
+        // The upsert collided with a notification already sent: it keeps its first time.
         if (!isDuplicateKey(err)) throw err;
       }
-      const existing = await notifications.findOne({ recommendation_id: recommendationId, channel });
-      if (!existing) throw new Error('notification vanished between insert and read');
-      return {
-        notification: { channel: existing.channel, status: existing.status, sent_at: existing.sent_at },
-        created: false,
-      };
+    },
+    async markNotificationFailed(recommendationId, channel) {
+      await notifications.updateOne({ recommendation_id: recommendationId, channel, status: 'pending' }, { $set: { status: 'failed' } });
     },
 
-    async releaseNotification(recommendationId, channel) {
-      await notifications.deleteOne({ recommendation_id: recommendationId, channel });
-    },
-
-    async countInReport(recommendationId, date, codes) {
+    async countInReport(recommendationId, date, codes, rulesetVersion) {
       const distinct = distinctCodes(codes);
       // Marker and counters in one transaction: a crash can neither count a
       // recommendation without marking it (double count on redelivery) nor
@@ -161,20 +175,23 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
           for (const code of distinct) {
             await reportDaily.updateOne({ date, code }, { $inc: { count: 1 } }, { upsert: true, session });
           }
+          await reportVersions.updateOne({ date, ruleset_version: rulesetVersion }, { $inc: { count: 1 } }, { upsert: true, session });
           return true;
         }),
       );
     },
     async reportSummary(from, to) {
       const bounds = dateBounds(from, to);
-      const [totals, codes] = await Promise.all([
+      const [totals, codes, versions] = await Promise.all([
         reportTotals.find(bounds ? { _id: bounds } : {}).toArray(),
         reportDaily.find(bounds ? { date: bounds } : {}).toArray(),
+        reportVersions.find(bounds ? { date: bounds } : {}).toArray(),
       ]);
       return foldReport(
         { from, to },
         totals.map((t) => ({ date: t._id, total: t.total })),
         codes.map((c) => ({ date: c.date, code: c.code, count: c.count })),
+        versions.map((v) => ({ date: v.date, version: v.ruleset_version, count: v.count })),
       );
     },
 

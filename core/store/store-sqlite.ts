@@ -103,22 +103,22 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
     return { outcome: 'created', recommendation: { ...rec, notifications: [] } };
   };
 
-  const countOnce = (recommendationId: string, date: string, codes: string[]): boolean => {
+  const countOnce = (recommendationId: string, date: string, codes: string[], rulesetVersion: string): boolean => {
     if (sql.markCounted.run(recommendationId, date).changes === 0) return false;
     sql.bumpTotal.run(date);
     for (const code of distinctCodes(codes)) sql.bumpCode.run(date, code);
+    sql.bumpVersion.run(date, rulesetVersion);
     return true;
   };
 
-  const claimNotification = (recommendationId: string, notification: Notification) => {
-    const { channel, status, sent_at } = notification;
-    if (sql.insertNotification.run(recommendationId, channel, status, sent_at).changes === 1) {
-      return { notification: { channel, status, sent_at }, created: true };
-    }
-    const existing = sql.selectNotification.get(recommendationId, channel);
-    if (!existing) throw new Error('notification vanished between insert and read');
-    const stored: Notification = { channel: existing.channel, status: existing.status, sent_at: existing.sent_at };
-    return { notification: stored, created: false };
+  const beginNotifications = (recommendationId: string, channels: readonly string[]): Notification[] => {
+    for (const channel of channels) sql.beginNotification.run(recommendationId, channel);
+    const stored = new Map(sql.notificationsOf.all(recommendationId).map((n) => [n.channel, n]));
+    return channels.map((channel) => {
+      const row = stored.get(channel);
+      if (!row) throw new Error('notification vanished inside its own transaction');
+      return { channel, status: row.status, sent_at: row.sent_at };
+    });
   };
 
   return {
@@ -161,17 +161,21 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
         const row = sql.selectAudit.get(recommendationId);
         return row && rowToAudit(row);
       }),
-    recordNotification: (recommendationId, notification) => write(() => claimNotification(recommendationId, notification)),
-    releaseNotification: (recommendationId, channel) =>
+    beginNotifications: (recommendationId, channels) => write(() => beginNotifications(recommendationId, channels)),
+    markNotificationSent: (recommendationId, channel, sentAt) =>
       write(() => {
-        sql.deleteNotification.run(recommendationId, channel);
+        sql.markNotificationSent.run(recommendationId, channel, sentAt);
+      }),
+    markNotificationFailed: (recommendationId, channel) =>
+      write(() => {
+        sql.markNotificationFailed.run(recommendationId, channel);
       }),
 
-    countInReport: (recommendationId, date, codes) => write(() => countOnce(recommendationId, date, codes)),
+    countInReport: (recommendationId, date, codes, rulesetVersion) => write(() => countOnce(recommendationId, date, codes, rulesetVersion)),
     reportSummary: (from, to) =>
       read(() => {
         const range = { from: from ?? null, to: to ?? null };
-        return foldReport({ from, to }, sql.reportTotals.all(range), sql.reportCodes.all(range));
+        return foldReport({ from, to }, sql.reportTotals.all(range), sql.reportCodes.all(range), sql.reportVersions.all(range));
       }),
 
     purgeExpiredIdempotencyKeys: (now) => write(() => sql.purgeClaims.run(now.getTime()).changes),

@@ -53,6 +53,8 @@ export interface ReportDay {
   date: string;
   total: number;
   by_code: Record<string, number>;
+  /** How many of the day's recommendations each ruleset version decided. */
+  by_ruleset_version: Record<string, number>;
 }
 
 export interface ReportSummary {
@@ -60,6 +62,7 @@ export interface ReportSummary {
   to?: string;
   total: number;
   by_code: Record<string, number>;
+  by_ruleset_version: Record<string, number>;
   daily: ReportDay[];
 }
 
@@ -103,22 +106,21 @@ export interface RecommendationStore {
   getAudit(recommendationId: string): Promise<AuditRecord | undefined>;
 
   /**
-   * Worker task: at most one notification per channel per recommendation.
-   * Returns the stored notification and whether this call created it.
+   * Worker task, before delivering: records each channel's notification as
+   * `pending` unless it exists, and turns a `failed` one back to `pending`,
+   * all in one write (a reader never sees one channel without the other).
+   * Returns what is stored, in the order asked: `sent` means nothing is left
+   * to deliver; `pending` means deliver (again, with the same key: a worker
+   * may have died mid-delivery).
    */
-  recordNotification(
-    recommendationId: string,
-    notification: Notification,
-  ): Promise<{ notification: Notification; created: boolean }>;
+  beginNotifications(recommendationId: string, channels: readonly string[]): Promise<Notification[]>;
+  /** After the channel confirmed: `sent` with its time. A notification already sent keeps its first time. */
+  markNotificationSent(recommendationId: string, channel: string, sentAt: string): Promise<void>;
+  /** After a failed delivery: `pending` becomes `failed`; `sent` never changes. */
+  markNotificationFailed(recommendationId: string, channel: string): Promise<void>;
 
-  /**
-   * Gives a channel's claim back when its delivery failed, so the retry can
-   * deliver. (A crash between claim and delivery keeps the claim: at most once.)
-   */
-  releaseNotification(recommendationId: string, channel: string): Promise<void>;
-
-  /** Worker task: counts a recommendation in the daily report once, ever. */
-  countInReport(recommendationId: string, date: string, codes: string[]): Promise<boolean>;
+  /** Worker task: counts a recommendation (its codes and the ruleset version that decided it) in the daily report once, ever. */
+  countInReport(recommendationId: string, date: string, codes: string[], rulesetVersion: string): Promise<boolean>;
   /** Dates are `YYYY-MM-DD`, inclusive. */
   reportSummary(from?: string, to?: string): Promise<ReportSummary>;
 
