@@ -1,64 +1,84 @@
-import { Fact, type RuleResult } from 'json-rules-engine';
 import type { Decision, FiredRule, PatientFacts, RulesetRef } from '../domain/recommendation.js';
-import { EnginePool } from './engine-pool.js';
-import { reasonsFor, type EvaluatedCondition } from './reasons.js';
-import { REQUEST_FACTS, type FactType, type RuleDefinition, type RulesetDefinition } from './ruleset-format.js';
+import { compileCondition, type CompiledCondition } from './compile-condition.js';
+import { factLayout } from './compile-facts.js';
+import type { Test } from './compile-operators.js';
+import { reasonsFor } from './reasons.js';
+import type { RuleDefinition, RulesetDefinition } from './ruleset-format.js';
 
-/** One ruleset version, parsed and prepared once, ready to evaluate many patients. */
+/**
+ * One ruleset version, compiled once into plain synchronous functions, ready
+ * to evaluate many patients. json-rules-engine stays the format and the
+ * reference semantics (reference-ruleset.ts); docs/adr/0003-compiled-rules.md
+ * says why the service does not run it per request.
+ */
 export interface CompiledRuleset {
   readonly ref: RulesetRef;
   readonly definition: RulesetDefinition;
+  /** Every rule that fires, highest priority first (then by rule id), with its reasons. */
+  decide(facts: PatientFacts): Decision;
+  /** The codes `decide` would give, in the same order, without building reasons: for replay. */
+  codes(facts: PatientFacts): string[];
+  /** `decide` behind a promise, for the Recommender port. */
   evaluate(facts: PatientFacts): Promise<Decision>;
 }
 
-const REQUEST_FACT_NAMES = Object.keys(REQUEST_FACTS) as Array<keyof typeof REQUEST_FACTS & keyof PatientFacts>;
+export interface CompileOptions {
+  /** Rules compiled between two yields to the event loop; default 500. */
+  sliceSize?: number;
+}
 
-/** Constant facts need no cache; skipping it spares a hash of every fact on every run. */
-const NO_CACHE = { cache: false };
+interface CompiledRule {
+  rule: RuleDefinition;
+  test: Test;
+  condition: CompiledCondition;
+}
 
-export function compileRuleset(definition: RulesetDefinition, ref: RulesetRef): CompiledRuleset {
-  const pool = new EnginePool(definition.rules);
-  const rulesById = new Map<string, RuleDefinition>(definition.rules.map((rule) => [rule.id, rule]));
-  const observations: Array<[string, FactType]> = Object.entries(definition.observations ?? {}).map(
-    ([name, declaration]) => [name, declaration.type],
-  );
-
-  function runtimeFacts(patient: PatientFacts): Record<string, Fact> {
-    const facts: Record<string, Fact> = {};
-    for (const name of REQUEST_FACT_NAMES) {
-      const value = patient[name];
-      if (value !== undefined) facts[name] = new Fact(name, value, NO_CACHE);
+/**
+ * Compiles in slices, yielding to the event loop between them, so a large
+ * new version being prepared never holds up the requests being served.
+ */
+export async function compileRuleset(definition: RulesetDefinition, ref: RulesetRef, options: CompileOptions = {}): Promise<CompiledRuleset> {
+  const sliceSize = options.sliceSize ?? 500;
+  const layout = factLayout(definition);
+  // Evaluated in output order, so fired rules come out sorted without a sort per patient.
+  const ordered = [...definition.rules].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rules: CompiledRule[] = [];
+  for (let start = 0; start < ordered.length; start += sliceSize) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const rule of ordered.slice(start, start + sliceSize)) {
+      const condition = compileCondition(rule.conditions, layout.slotOf);
+      rules.push({ rule, test: condition.test, condition });
     }
-    // Only declared observations become facts, and only with the declared type;
-    // anything else stays absent, so conditions on it simply do not hold.
-    for (const [name, type] of observations) {
-      const value = patient.observations[name];
-      if (typeof value === type) facts[name] = new Fact(name, value, NO_CACHE);
-    }
-    return facts;
+  }
+  const tests = rules.map((r) => r.test);
+
+  function firedIndexes(facts: PatientFacts): { values: ReturnType<typeof layout.valuesOf>; fired: number[] } {
+    const values = layout.valuesOf(facts);
+    const fired: number[] = [];
+    for (let i = 0; i < tests.length; i += 1) if ((tests[i] as Test)(values)) fired.push(i);
+    return { values, fired };
   }
 
-  function fired(result: RuleResult): FiredRule {
-    const rule = rulesById.get(result.name);
-    if (rule === undefined) throw new Error(`engine reported unknown rule "${result.name}"`);
-    return {
-      code: rule.recommendation.code,
-      title: rule.recommendation.title,
-      rule: rule.id,
-      priority: rule.priority,
-      reasons: reasonsFor(result.conditions as EvaluatedCondition),
-    };
+  function decide(facts: PatientFacts): Decision {
+    const { values, fired } = firedIndexes(facts);
+    const recommendations = fired.map((i): FiredRule => {
+      const { rule, condition } = rules[i] as CompiledRule;
+      return {
+        code: rule.recommendation.code,
+        title: rule.recommendation.title,
+        rule: rule.id,
+        priority: rule.priority,
+        reasons: reasonsFor(condition.explain(values)),
+      };
+    });
+    return { ruleset: ref, recommendations };
   }
 
   return {
     ref,
     definition,
-    async evaluate(patient: PatientFacts): Promise<Decision> {
-      const facts = runtimeFacts(patient);
-      const { results } = await pool.with((engine) => engine.run(facts));
-      const recommendations = results.map(fired);
-      recommendations.sort((a, b) => b.priority - a.priority || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
-      return { ruleset: ref, recommendations };
-    },
+    decide,
+    codes: (facts) => firedIndexes(facts).fired.map((i) => (rules[i] as CompiledRule).rule.recommendation.code),
+    evaluate: async (facts) => decide(facts),
   };
 }

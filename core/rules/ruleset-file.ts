@@ -58,7 +58,7 @@ export async function checkRulesetBytes(bytes: Buffer, file: string): Promise<Ch
   checkSemantics(document, problems);
   if (!problems.empty) return { ...base, problems: problems.items, tests: [] };
 
-  const compiled = compileRuleset(document, { name: document.name, version: document.version, hash });
+  const compiled = await compileRuleset(document, { name: document.name, version: document.version, hash });
   const tests = await runRulesetTests(compiled, document.tests ?? []);
   reportFailures(tests, problems);
   return problems.empty ? { ...base, problems: [], tests, compiled } : { ...base, problems: problems.items, tests };
