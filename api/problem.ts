@@ -18,6 +18,7 @@ const BY_CODE: Record<ErrorCode, { status: number; slug: string; title: string }
   FORBIDDEN: { status: 403, slug: 'forbidden', title: 'Insufficient scope' },
   NOT_FOUND: { status: 404, slug: 'not-found', title: 'Not found' },
   IDEMPOTENCY_CONFLICT: { status: 422, slug: 'idempotency-key-reused', title: 'Idempotency-Key reused with a different body' },
+  PRECONDITION_FAILED: { status: 412, slug: 'precondition-failed', title: 'Required data unavailable' },
   UNAVAILABLE: { status: 503, slug: 'unavailable', title: 'Service unavailable' },
   INTERNAL: { status: 500, slug: 'internal-error', title: 'Internal server error' },
 };

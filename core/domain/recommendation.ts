@@ -34,6 +34,23 @@ export interface FiredRule {
   rule: string;
   priority: number;
   reasons: string[];
+  /** The rule's own CDS Hooks card indicator, present only when the rule declares one. */
+  indicator?: CardIndicator;
+}
+
+/** CDS Hooks card urgency, in increasing order. */
+export type CardIndicator = 'info' | 'warning' | 'critical';
+
+/**
+ * Where a recommendation came from when it was not POST /evaluate: a CDS
+ * Hooks call, with its hook and hookInstance, and the uuid of the card shown
+ * for each fired rule (same order), so feedback on a card finds its code.
+ */
+export interface RecommendationOrigin {
+  source: 'cds-hooks';
+  hook: string;
+  hook_instance: string;
+  cards: Array<{ uuid: string; code: string }>;
 }
 
 /** Identifies the exact ruleset file that made a decision. */
@@ -50,10 +67,31 @@ export interface Decision {
   recommendations: FiredRule[];
 }
 
+/** The channels a patient is told through, each once per recommendation. */
+export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
+export type ChannelName = (typeof NOTIFICATION_CHANNELS)[number];
+
+/**
+ * `pending`: recorded, delivery not yet confirmed (in progress, or left by a
+ * worker that died: the retry delivers it). `sent`: the channel confirmed;
+ * final. `failed`: the last attempt failed; the queue's retry turns it back
+ * to pending, and it stays failed once the event has used up its attempts.
+ */
+export type NotificationStatus = 'pending' | 'sent' | 'failed';
+
 export interface Notification {
   channel: string;
-  status: 'sent';
-  sent_at: string;
+  status: NotificationStatus;
+  /** When the channel confirmed; null until then. */
+  sent_at: string | null;
+}
+
+/**
+ * The idempotency key of one delivery, the same on every retry, so a channel
+ * (or an e-mail receiver, through the Message-ID) can ignore a repeat.
+ */
+export function notificationKey(recommendationId: string, channel: string): string {
+  return `${recommendationId}:${channel}`;
 }
 
 export interface Recommendation {
@@ -64,6 +102,8 @@ export interface Recommendation {
   ruleset: RulesetRef;
   created_at: string;
   notifications: Notification[];
+  /** Absent for POST /evaluate. */
+  origin?: RecommendationOrigin;
 }
 
 /** The queue message, exactly as DESIGN.md fixes it. */

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'IDEMPOTENCY_CONFLICT'
+  /** Data the request depends on cannot be had (CDS Hooks: FHIR data neither prefetched nor readable). */
+  | 'PRECONDITION_FAILED'
   | 'UNAVAILABLE'
   | 'INTERNAL';
 

@@ -20,3 +20,6 @@ export const PROJECT_ROOT = findProjectRoot();
 export const OPENAPI_PATH = path.join(PROJECT_ROOT, 'openapi.yaml');
 /** Ships beside the rule data so editors can use it through `$schema`. */
 export const RULESET_SCHEMA_PATH = path.join(PROJECT_ROOT, 'rules', 'schema', 'ruleset.schema.json');
+/** How CDS Hooks calls turn FHIR resources into facts: data beside the rulesets, in a subfolder the ruleset loader skips. */
+export const FHIR_FACTS_SCHEMA_PATH = path.join(PROJECT_ROOT, 'rules', 'schema', 'fhir-facts.schema.json');
+export const SHIPPED_FHIR_FACTS_PATH = path.join(PROJECT_ROOT, 'rules', 'fhir', 'facts.json');

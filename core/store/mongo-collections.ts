@@ -1,5 +1,5 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { Notification, PatientId, RecommendationEvent, RulesetRef } from '../domain/recommendation.js';
+import type { Notification, PatientId, RecommendationEvent, RecommendationOrigin, RulesetRef } from '../domain/recommendation.js';
 import type { RecommendationRecord, StoredDecision } from './recommendation-record.js';
 import type { AuditRecord } from './store.js';
 
@@ -17,6 +17,8 @@ export interface RecordDoc {
   created_at: string;
   decision: StoredDecision;
   ruleset: RulesetRef;
+  /** CDS Hooks provenance with the card uuids; absent for POST /evaluate. */
+  origin?: RecommendationOrigin;
 }
 
 /**
@@ -111,6 +113,8 @@ const INDEXES: { [K in keyof MongoCollections]?: IndexDescription[] } = {
   recommendations: [
     { name: 'history', key: { patient_key: 1, created_at: -1, _id: -1 } },
     { name: 'outbox_pending', key: { created_at: 1, _id: 1 }, partialFilterExpression: { 'outbox.pending': true } },
+    // Feedback finds a card's recommendation and code by the card's uuid.
+    { name: 'cds_card_uuid', key: { 'origin.cards.uuid': 1 }, unique: true, sparse: true },
   ],
   idempotencyKeys: [
     { name: 'subject_key', key: { subject: 1, key: 1 }, unique: true },
@@ -137,6 +141,7 @@ export function recordToDoc(record: RecommendationRecord): RecordDoc {
     created_at: record.createdAt,
     decision: record.decision,
     ruleset: record.ruleset,
+    ...(record.origin !== undefined ? { origin: record.origin } : {}),
   };
 }
 
@@ -148,6 +153,7 @@ export function docToRecord(doc: RecordDoc): RecommendationRecord {
     createdAt: doc.created_at,
     decision: doc.decision,
     ruleset: doc.ruleset,
+    ...(doc.origin !== undefined ? { origin: doc.origin } : {}),
   };
 }
 

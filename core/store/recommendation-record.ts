@@ -4,6 +4,7 @@ import {
   type Notification,
   type PatientId,
   type Recommendation,
+  type RecommendationOrigin,
   type RulesetRef,
 } from '../domain/recommendation.js';
 import type { HistoryPage, HistoryPosition } from './store.js';
@@ -23,6 +24,8 @@ export interface RecommendationRecord {
   createdAt: string;
   decision: StoredDecision;
   ruleset: RulesetRef;
+  /** Provenance of a CDS Hooks call (hook, hookInstance, card uuids); absent for POST /evaluate. */
+  origin?: RecommendationOrigin;
 }
 
 /** What the rules decided, stored as one value. */
@@ -35,7 +38,7 @@ export interface NotificationRow {
   recommendationId: string;
   channel: string;
   status: Notification['status'];
-  sentAt: string;
+  sentAt: string | null;
 }
 
 export function toRecord(rec: Recommendation): RecommendationRecord {
@@ -46,6 +49,7 @@ export function toRecord(rec: Recommendation): RecommendationRecord {
     createdAt: rec.created_at,
     decision: { recommendation: rec.recommendation, recommendations: rec.recommendations },
     ruleset: { name: rec.ruleset.name, version: rec.ruleset.version, hash: rec.ruleset.hash },
+    ...(rec.origin !== undefined ? { origin: rec.origin } : {}),
   };
 }
 
@@ -58,10 +62,11 @@ export function fromRecord(record: RecommendationRecord, notifications: Notifica
     ruleset: record.ruleset,
     created_at: record.createdAt,
     notifications,
+    ...(record.origin !== undefined ? { origin: record.origin } : {}),
   };
 }
 
-/** Joins notification rows onto their recommendations, oldest notification first. */
+/** Joins notification rows onto their recommendations, in channel order (email before sms). */
 export function withNotifications(records: RecommendationRecord[], rows: NotificationRow[]): Recommendation[] {
   const byRecommendation = new Map<string, NotificationRow[]>();
   for (const row of rows) {
@@ -70,9 +75,9 @@ export function withNotifications(records: RecommendationRecord[], rows: Notific
     byRecommendation.set(row.recommendationId, list);
   }
   return records.map((record) => {
-    const own = (byRecommendation.get(record.id) ?? []).sort(
-      (a, b) => compare(a.sentAt, b.sentAt) || compare(a.channel, b.channel),
-    );
+    // By channel, not by time: a pending notification has no time yet, and
+    // the order must not change as deliveries are confirmed.
+    const own = (byRecommendation.get(record.id) ?? []).sort((a, b) => compare(a.channel, b.channel));
     return fromRecord(
       record,
       own.map((n) => ({ channel: n.channel, status: n.status, sent_at: n.sentAt })),

@@ -1,4 +1,4 @@
-import type { PatientId, RecommendationEvent } from '../domain/recommendation.js';
+import type { PatientId, RecommendationEvent, RecommendationOrigin } from '../domain/recommendation.js';
 import type { RecommendationRecord, StoredDecision } from './recommendation-record.js';
 import type { AuditRecord } from './store.js';
 
@@ -16,6 +16,8 @@ export interface RecommendationRow {
   ruleset_name: string;
   ruleset_version: string;
   ruleset_hash: string;
+  /** JSON RecommendationOrigin; null for POST /evaluate. */
+  origin: string | null;
 }
 
 export interface AuditRow {
@@ -46,6 +48,7 @@ export function recordToRow(record: RecommendationRecord): RecommendationRow {
     ruleset_name: record.ruleset.name,
     ruleset_version: record.ruleset.version,
     ruleset_hash: record.ruleset.hash,
+    origin: record.origin === undefined ? null : JSON.stringify(record.origin),
   };
 }
 
@@ -57,6 +60,7 @@ export function rowToRecord(row: RecommendationRow): RecommendationRecord {
     createdAt: row.created_at,
     decision: JSON.parse(row.decision) as StoredDecision,
     ruleset: { name: row.ruleset_name, version: row.ruleset_version, hash: row.ruleset_hash },
+    ...(row.origin !== null ? { origin: JSON.parse(row.origin) as RecommendationOrigin } : {}),
   };
 }
 

@@ -105,6 +105,29 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE notifications;
   ALTER TABLE notifications_v2 RENAME TO notifications;
   `,
+  // CDS Hooks: a recommendation's provenance (hook, hookInstance, card uuids)
+  // as JSON, NULL for POST /evaluate; each card uuid resolvable to its code;
+  // the feedback EHRs send on cards.
+  `
+  ALTER TABLE recommendations ADD COLUMN origin TEXT;
+  CREATE TABLE cds_cards (
+    uuid              TEXT PRIMARY KEY,
+    recommendation_id TEXT NOT NULL,
+    code              TEXT NOT NULL
+  );
+  CREATE TABLE cds_feedback (
+    card_uuid            TEXT NOT NULL,
+    outcome              TEXT NOT NULL, -- accepted | overridden
+    outcome_at           TEXT NOT NULL, -- ISO-8601 UTC
+    date                 TEXT NOT NULL, -- UTC day of outcome_at
+    code                 TEXT NOT NULL,
+    override_reason      TEXT,          -- JSON
+    accepted_suggestions TEXT,          -- JSON
+    recorded_at          TEXT NOT NULL,
+    PRIMARY KEY (card_uuid, outcome, outcome_at)
+  );
+  CREATE INDEX cds_feedback_date ON cds_feedback (date);
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -23,13 +23,13 @@ interface ClaimSqlRow {
 }
 
 const RECOMMENDATION_COLUMNS =
-  'id, patient_key, patient_id, created_at, decision, ruleset_name, ruleset_version, ruleset_hash';
+  'id, patient_key, patient_id, created_at, decision, ruleset_name, ruleset_version, ruleset_hash, origin';
 
 export function prepareStatements(db: Database.Database) {
   return {
     insertRecommendation: db.prepare<RecommendationRow, void>(
       `INSERT INTO recommendations (${RECOMMENDATION_COLUMNS})
-       VALUES (@id, @patient_key, @patient_id, @created_at, @decision, @ruleset_name, @ruleset_version, @ruleset_hash)`,
+       VALUES (@id, @patient_key, @patient_id, @created_at, @decision, @ruleset_name, @ruleset_version, @ruleset_hash, @origin)`,
     ),
     selectRecommendation: db.prepare<[string], RecommendationRow>(
       `SELECT ${RECOMMENDATION_COLUMNS} FROM recommendations WHERE id = ?`,

@@ -11,6 +11,7 @@ import {
   type RecommendationDoc,
   type RecordDoc,
 } from './mongo-collections.js';
+import { mongoCardFeedback } from './cds-feedback-mongo.js';
 import { insertClaimed, newRecommendationDoc } from './mongo-create.js';
 import { assertTransactionsSupported, inTransaction, isDuplicateKey, retryOnDuplicateKey } from './mongo-transactions.js';
 import { toHistoryPage, withNotifications } from './recommendation-record.js';
@@ -49,6 +50,7 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
   const { recommendations, notifications, audit, reportCounted, reportTotals, reportDaily, reportVersions, idempotencyKeys } =
     collections;
 
+  const cardFeedback = mongoCardFeedback(db, recommendations);
   const findRecord = (id: string) => recommendations.findOne<RecordDoc>({ _id: id }, { projection: RECORD_PROJECTION });
   const load = async (docs: RecordDoc[]): Promise<Recommendation[]> => {
     if (docs.length === 0) return [];
@@ -194,6 +196,9 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
         versions.map((v) => ({ date: v.date, version: v.ruleset_version, count: v.count })),
       );
     },
+
+    recordCardFeedback: (items) => cardFeedback.recordFeedback(items),
+    cardFeedbackSummary: (from, to) => cardFeedback.summary(from, to),
 
     async purgeExpiredIdempotencyKeys(now) {
       const result = await idempotencyKeys.deleteMany({ expires_at: { $lte: now } });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Notification, Recommendation, RecommendationEvent } from '../domain/recommendation.js';
 import { AppError } from '../platform/errors.js';
+import { prepareCardStatements } from './cds-feedback-sqlite.js';
 import { decideClaim } from './idempotency.js';
 import { toHistoryPage, toRecord, withNotifications } from './recommendation-record.js';
 import { distinctCodes, foldReport } from './report-summary.js';
@@ -55,6 +56,7 @@ function transactions(db: Database.Database) {
 
 function sqliteStore(db: Database.Database, sql: Statements): RecommendationStore {
   const { write, read } = transactions(db);
+  const cards = prepareCardStatements(db);
 
   const load = (rows: RecommendationRow[]): Recommendation[] => {
     if (rows.length === 0) return [];
@@ -100,6 +102,7 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
     }
     sql.insertRecommendation.run(recordToRow(toRecord(rec)));
     sql.insertOutbox.run(rec.id, JSON.stringify(event), rec.created_at);
+    cards.insertCards(rec.id, rec.origin);
     return { outcome: 'created', recommendation: { ...rec, notifications: [] } };
   };
 
@@ -177,6 +180,9 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
         const range = { from: from ?? null, to: to ?? null };
         return foldReport({ from, to }, sql.reportTotals.all(range), sql.reportCodes.all(range), sql.reportVersions.all(range));
       }),
+
+    recordCardFeedback: (items) => write(() => cards.recordFeedback(items)),
+    cardFeedbackSummary: (from, to) => read(() => cards.summary(from, to)),
 
     purgeExpiredIdempotencyKeys: (now) => write(() => sql.purgeClaims.run(now.getTime()).changes),
     ping: () =>

@@ -66,6 +66,19 @@ export interface ReportSummary {
   daily: ReportDay[];
 }
 
+/** One CDS Hooks feedback item as stored (the card's code is looked up from its uuid). */
+export interface CardFeedback {
+  card: string;
+  outcome: 'accepted' | 'overridden';
+  /** ISO-8601 UTC. */
+  outcomeAt: string;
+  overrideReason?: unknown;
+  acceptedSuggestions?: unknown;
+  recordedAt: string;
+}
+
+export type FeedbackByCode = Record<string, { accepted: number; overridden: number }>;
+
 export interface RecommendationStore {
   /**
    * Stores the recommendation and its pending event atomically. With an
@@ -123,6 +136,15 @@ export interface RecommendationStore {
   countInReport(recommendationId: string, date: string, codes: string[], rulesetVersion: string): Promise<boolean>;
   /** Dates are `YYYY-MM-DD`, inclusive. */
   reportSummary(from?: string, to?: string): Promise<ReportSummary>;
+
+  /**
+   * CDS Hooks feedback, all or nothing: when any card uuid is unknown,
+   * nothing is stored and those uuids are returned. The same card, outcome
+   * and outcome time sent again is stored once.
+   */
+  recordCardFeedback(items: CardFeedback[]): Promise<{ unknownCards: string[] }>;
+  /** Per code, the cards accepted and overridden, by the UTC date of the outcome (`YYYY-MM-DD`, inclusive). */
+  cardFeedbackSummary(from?: string, to?: string): Promise<FeedbackByCode>;
 
   /** Removes idempotency claims that expired before `now`. */
   purgeExpiredIdempotencyKeys(now: Date): Promise<number>;

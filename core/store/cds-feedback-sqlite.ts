@@ -1,0 +1,51 @@
+import type Database from 'better-sqlite3';
+import type { RecommendationOrigin } from '../domain/recommendation.js';
+import type { CardFeedback, FeedbackByCode } from './store.js';
+
+/**
+ * The SQLite side of CDS Hooks cards and their feedback: each card uuid is
+ * written with its recommendation (same transaction), so feedback resolves
+ * it to the code it stood for. Callers run these inside the store's
+ * transactions.
+ */
+export function prepareCardStatements(db: Database.Database) {
+  const insertCard = db.prepare<[string, string, string], void>('INSERT INTO cds_cards (uuid, recommendation_id, code) VALUES (?, ?, ?)');
+  const cardCode = db.prepare<[string], { code: string }>('SELECT code FROM cds_cards WHERE uuid = ?');
+  const insertFeedback = db.prepare<[string, string, string, string, string, string | null, string | null, string], void>(
+    `INSERT INTO cds_feedback (card_uuid, outcome, outcome_at, date, code, override_reason, accepted_suggestions, recorded_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  );
+  const summary = db.prepare<{ from: string | null; to: string | null }, { code: string; outcome: string; n: number }>(
+    `SELECT code, outcome, COUNT(*) AS n FROM cds_feedback
+     WHERE (@from IS NULL OR date >= @from) AND (@to IS NULL OR date <= @to) GROUP BY code, outcome`,
+  );
+
+  return {
+    insertCards(recommendationId: string, origin: RecommendationOrigin | undefined): void {
+      for (const card of origin?.cards ?? []) insertCard.run(card.uuid, recommendationId, card.code);
+    },
+    recordFeedback(items: CardFeedback[]): { unknownCards: string[] } {
+      const codes = items.map((item) => cardCode.get(item.card)?.code);
+      const unknownCards = items.filter((_, i) => codes[i] === undefined).map((item) => item.card);
+      if (unknownCards.length > 0) return { unknownCards: [...new Set(unknownCards)] };
+      items.forEach((item, i) => {
+        const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+        insertFeedback.run(item.card, item.outcome, item.outcomeAt, item.outcomeAt.slice(0, 10), codes[i] as string, json(item.overrideReason), json(item.acceptedSuggestions), item.recordedAt);
+      });
+      return { unknownCards: [] };
+    },
+    summary(from?: string, to?: string): FeedbackByCode {
+      return foldFeedback(summary.all({ from: from ?? null, to: to ?? null }));
+    },
+  };
+}
+
+/** Rows of (code, outcome, count) as `{CODE: {accepted, overridden}}`; both adapters answer with it. */
+export function foldFeedback(rows: ReadonlyArray<{ code: string; outcome: string; n: number }>): FeedbackByCode {
+  const byCode: FeedbackByCode = {};
+  for (const { code, outcome, n } of rows) {
+    const counts = (byCode[code] ??= { accepted: 0, overridden: 0 });
+    if (outcome === 'accepted' || outcome === 'overridden') counts[outcome] += n;
+  }
+  return byCode;
+}
