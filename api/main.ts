@@ -14,6 +14,7 @@ import { createRulesetRegistry, createRulesRecommender } from '../core/rules/rul
 import type { RecommendationStore } from '../core/store/store.js';
 import { composeWorker } from '../worker/main.js';
 import { createApp } from './app.js';
+import { createRateLimiter } from './rate-limit.js';
 
 export interface ApiService {
   port: number;
@@ -38,6 +39,7 @@ export async function startApiService(config: Config, logger: Logger, options: {
   const metrics = createMetrics('api', { countPendingEvents: () => store.countPendingEvents(), queueDepth: () => publisher.queueDepth() });
   const rules = createRulesetRegistry({
     dir: config.rulesDir,
+    maxFileBytes: config.rulesMaxFileBytes,
     logger,
     onReload: ({ ok, activeVersion }) => {
       metrics.ruleReloads.inc({ outcome: ok ? 'success' : 'rejected' });
@@ -52,12 +54,13 @@ export async function startApiService(config: Config, logger: Logger, options: {
   }
 
   const events = new EventEmitter();
-  if (options.withWorker || adapters.inProcessQueue) {
-    composeWorker(config, logger, adapters, (report) => {
-      recordJob(metrics, report);
-      if (report.outcome === 'completed') events.emit('processed', report.recommendationId);
-    });
-  }
+  const worker =
+    options.withWorker || adapters.inProcessQueue
+      ? await composeWorker(config, logger, adapters, (report) => {
+          recordJob(metrics, report);
+          if (report.outcome === 'completed') events.emit('processed', report.recommendationId);
+        })
+      : undefined;
   const relay = createOutboxRelay({ store, publisher, logger, confirmedBy: adapters.inProcessQueue ? 'consumer' : 'broker' });
   relay.start();
   const purge = setInterval(() => {
@@ -71,8 +74,9 @@ export async function startApiService(config: Config, logger: Logger, options: {
     { name: 'rules', critical: true, check: async () => void rules.current() },
     { name: 'queue', critical: false, check: () => publisher.ping() },
   ];
+  const verifyToken = createTokenVerifier(config.jwt);
   const app = createApp({
-    verifyToken: createTokenVerifier(config.jwt),
+    verifyToken,
     store,
     cache: adapters.cache,
     evaluation: { recommender: createRulesRecommender(rules), store, publishNew: (event) => relay.publishNew(event) },
@@ -80,6 +84,7 @@ export async function startApiService(config: Config, logger: Logger, options: {
     health,
     metrics,
     logger,
+    rateLimit: createRateLimiter({ perMinute: config.rateLimitPerMinute, verifyToken, logger, ...(adapters.redis ? { redis: adapters.redis } : {}) }),
   });
   const server = await listen(app, config.port);
   logger.info({ port: server.port, store: config.mongodbUri ? 'mongodb' : 'sqlite', queue: config.redisUrl ? 'bullmq' : 'in-process' }, 'api listening');
@@ -94,6 +99,8 @@ export async function startApiService(config: Config, logger: Logger, options: {
       await relay.stop();
       await rules.close();
       await adapters.close();
+      // After the consumer has drained: its channels were in use until then.
+      await worker?.close();
       logger.info({}, 'api stopped');
     },
   };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import { v7 as uuidv7 } from 'uuid';
-import { eventFor, patientKey, type PatientId, type Recommendation } from '../core/domain/recommendation.js';
+import { eventFor, patientKey, type Notification, type PatientId, type Recommendation } from '../core/domain/recommendation.js';
 import { decodeCursor, encodeCursor } from '../core/store/history-cursor.js';
 import { toRecord } from '../core/store/recommendation-record.js';
 import type { AuditRecord, IdempotencyClaim, RecommendationStore } from '../core/store/store.js';
@@ -47,6 +47,13 @@ function audit(rec: Recommendation): AuditRecord {
 function uniqueDays(n: number): string[] {
   const start = Date.UTC(2100, 0, 1) + randomInt(0, 300_000) * 24 * HOUR;
   return Array.from({ length: n }, (_, i) => new Date(start + i * 24 * HOUR).toISOString().slice(0, 10));
+}
+
+/** A notification the way the worker leaves it once the channel confirmed: begun, then sent. */
+async function sendNotification(store: RecommendationStore, id: string, channel: string, sentAt: string): Promise<Notification> {
+  await store.beginNotifications(id, [channel]);
+  await store.markNotificationSent(id, channel, sentAt);
+  return { channel, status: 'sent', sent_at: sentAt };
 }
 
 function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
@@ -111,13 +118,11 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         expect(pending).to.deep.equal({ recommendationId: rec.id, event: eventFor(rec), attempts: 0 });
       });
 
-      it('joins notifications into the recommendation, oldest first', async () => {
+      it('joins notifications into the recommendation in channel order, whenever each was sent', async () => {
         const rec = aRecommendation();
         await create(rec);
-        const sms = { channel: 'sms', status: 'sent' as const, sent_at: '2025-02-17T10:00:02.000Z' };
-        const email = { channel: 'email', status: 'sent' as const, sent_at: '2025-02-17T10:00:01.000Z' };
-        await store.recordNotification(rec.id, sms);
-        await store.recordNotification(rec.id, email);
+        const sms = await sendNotification(store, rec.id, 'sms', '2025-02-17T10:00:01.000Z');
+        const email = await sendNotification(store, rec.id, 'email', '2025-02-17T10:00:02.000Z');
         expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([email, sms]);
       });
     });
@@ -126,7 +131,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       it('reads back the stored decision, without the notifications recorded since', async () => {
         const rec = aRecommendation({ patient_id: randomInt(1, 2 ** 47) });
         await create(rec);
-        await store.recordNotification(rec.id, { channel: 'email', status: 'sent', sent_at: '2025-02-17T10:00:01.000Z' });
+        await sendNotification(store, rec.id, 'email', '2025-02-17T10:00:01.000Z');
         expect(await store.getRecord(rec.id)).to.deep.equal(toRecord(rec));
       });
 
@@ -184,8 +189,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       it('includes each item with its notifications', async () => {
         const rec = aRecommendation();
         await create(rec);
-        const email = { channel: 'email', status: 'sent' as const, sent_at: new Date().toISOString() };
-        await store.recordNotification(rec.id, email);
+        const email = await sendNotification(store, rec.id, 'email', new Date().toISOString());
         const page = await store.listPatientRecommendations(patientKey(rec.patient_id), 20);
         expect(page.items).to.deep.equal([{ ...rec, notifications: [email] }]);
       });
@@ -209,8 +213,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         const key = claim();
         const first = aRecommendation();
         await create(first, key);
-        const email = { channel: 'email', status: 'sent' as const, sent_at: new Date().toISOString() };
-        await store.recordNotification(first.id, email);
+        const email = await sendNotification(store, first.id, 'email', new Date().toISOString());
         const replay = await create(aRecommendation(), key);
         expect(replay).to.deep.equal({ outcome: 'replayed', recommendation: { ...first, notifications: [email] } });
       });
@@ -324,44 +327,57 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         expect(await store.getAudit(randomUUID())).to.equal(undefined);
       });
 
-      it('records one notification per channel; a second call returns the first', async () => {
+      it('begins notifications as pending, one per channel, in the order asked', async () => {
         const rec = aRecommendation();
         await create(rec);
-        const first = { channel: 'email', status: 'sent' as const, sent_at: '2025-02-17T10:00:00.000Z' };
-        expect(await store.recordNotification(rec.id, first)).to.deep.equal({ notification: first, created: true });
-        const again = await store.recordNotification(rec.id, { ...first, sent_at: '2025-02-17T11:00:00.000Z' });
-        expect(again).to.deep.equal({ notification: first, created: false });
-        const sms = { ...first, channel: 'sms' };
-        expect((await store.recordNotification(rec.id, sms)).created).to.equal(true);
+        const pending = [
+          { channel: 'email', status: 'pending', sent_at: null },
+          { channel: 'sms', status: 'pending', sent_at: null },
+        ];
+        expect(await store.beginNotifications(rec.id, ['email', 'sms'])).to.deep.equal(pending);
+        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal(pending);
+        expect(await store.beginNotifications(rec.id, ['sms', 'email']), 'begun again: still pending').to.deep.equal([pending[1], pending[0]]);
       });
 
-      it('lets a released channel be recorded again, leaving other channels alone', async () => {
+      it('marks a notification sent with its time; beginning it again leaves it sent', async () => {
         const rec = aRecommendation();
         await create(rec);
-        const email = { channel: 'email', status: 'sent' as const, sent_at: '2025-02-17T10:00:00.000Z' };
-        const sms = { ...email, channel: 'sms' };
-        await store.recordNotification(rec.id, email);
-        await store.recordNotification(rec.id, sms);
+        await store.beginNotifications(rec.id, ['email', 'sms']);
 
-        await store.releaseNotification(rec.id, 'email');
+        await store.markNotificationSent(rec.id, 'email', '2025-02-17T10:00:01.000Z');
 
-        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([sms]);
-        const retry = { ...email, sent_at: '2025-02-17T10:05:00.000Z' };
-        expect(await store.recordNotification(rec.id, retry)).to.deep.equal({ notification: retry, created: true });
+        const email = { channel: 'email', status: 'sent', sent_at: '2025-02-17T10:00:01.000Z' };
+        const sms = { channel: 'sms', status: 'pending', sent_at: null };
+        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([email, sms]);
+        expect(await store.beginNotifications(rec.id, ['email', 'sms'])).to.deep.equal([email, sms]);
+        await store.markNotificationSent(rec.id, 'email', '2025-02-17T11:00:00.000Z');
+        await store.markNotificationFailed(rec.id, 'email');
+        expect((await store.getRecommendation(rec.id))?.notifications[0], 'a sent one keeps its first time').to.deep.equal(email);
       });
 
-      it('creates exactly one notification when calls for a channel race', async () => {
+      it('marks a failed delivery failed, and begins it as pending again for the retry', async () => {
         const rec = aRecommendation();
         await create(rec);
-        const results = await Promise.all(
-          Array.from({ length: 10 }, (_, i) =>
-            store.recordNotification(rec.id, { channel: 'email', status: 'sent', sent_at: `2025-02-17T10:00:0${i}.000Z` }),
-          ),
+        await store.beginNotifications(rec.id, ['email']);
+
+        await store.markNotificationFailed(rec.id, 'email');
+        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([{ channel: 'email', status: 'failed', sent_at: null }]);
+
+        expect(await store.beginNotifications(rec.id, ['email'])).to.deep.equal([{ channel: 'email', status: 'pending', sent_at: null }]);
+        await store.markNotificationSent(rec.id, 'email', '2025-02-17T10:05:00.000Z');
+        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([{ channel: 'email', status: 'sent', sent_at: '2025-02-17T10:05:00.000Z' }]);
+      });
+
+      it('keeps one notification per channel when workers race to begin and send it', async () => {
+        const rec = aRecommendation();
+        await create(rec);
+        await Promise.all(Array.from({ length: 10 }, () => store.beginNotifications(rec.id, ['email', 'sms'])));
+        await Promise.all(
+          Array.from({ length: 5 }, (_, i) => store.markNotificationSent(rec.id, 'email', `2025-02-17T10:00:0${i}.000Z`)),
         );
-        expect(results.filter((r) => r.created)).to.have.length(1);
-        const winner = results.find((r) => r.created)?.notification;
-        for (const r of results) expect(r.notification).to.deep.equal(winner);
-        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([winner]);
+        const notifications = (await store.getRecommendation(rec.id))?.notifications ?? [];
+        expect(notifications.map((n) => `${n.channel}:${n.status}`)).to.deep.equal(['email:sent', 'sms:pending']);
+        expect(notifications[0]?.sent_at).to.match(/^2025-02-17T10:00:0[0-4]\.000Z$/);
       });
 
       it('counts a recommendation in the report once, ever', async () => {
@@ -404,8 +420,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
       const key = claim();
       const record = audit(rec);
       await writer.createRecommendation(rec, eventFor(rec), key);
-      const email = { channel: 'email', status: 'sent' as const, sent_at: new Date().toISOString() };
-      await writer.recordNotification(rec.id, email);
+      const email = await sendNotification(writer, rec.id, 'email', new Date().toISOString());
       await writer.recordAudit(record);
       await writer.close();
 

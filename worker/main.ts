@@ -10,7 +10,7 @@ import type { Logger } from '../core/platform/logger.js';
 import { createMetrics, recordJob } from '../core/platform/metrics.js';
 import { opsRoutes } from '../core/platform/ops-routes.js';
 import { isEntryPoint, runProcess } from '../core/platform/process-lifecycle.js';
-import { simulatedEmail } from './notifier.js';
+import { openNotifications } from './channels/open-channels.js';
 import { startWorker, type JobReport } from './worker.js';
 
 export interface WorkerService {
@@ -19,16 +19,24 @@ export interface WorkerService {
   stop(): Promise<void>;
 }
 
+/** The worker composed into a process; `close` after the process's consumer has drained. */
+export interface ComposedWorker {
+  close(): Promise<void>;
+}
+
 /** Wires the worker onto adapters a process has opened; it runs until the consumer closes. */
-export function composeWorker(config: Config, logger: Logger, adapters: Adapters, onJob: (report: JobReport) => void): void {
+export async function composeWorker(config: Config, logger: Logger, adapters: Adapters, onJob: (report: JobReport) => void): Promise<ComposedWorker> {
+  const notifications = await openNotifications({ dataDir: config.dataDir, smtpUrl: config.smtpUrl, delayMs: config.notifyDelayMs, logger });
   startWorker({
     consumer: adapters.consumer(),
     store: adapters.store,
     cache: adapters.cache,
-    channels: [simulatedEmail(logger, config.notifyDelayMs)],
+    channels: notifications.channels,
+    deliveryLog: notifications.deliveryLog,
     logger,
     onJob,
   });
+  return { close: () => notifications.close() };
 }
 
 /** The standalone worker: needs REDIS_URL, since the in-process queue cannot reach another process. */
@@ -46,12 +54,13 @@ export async function startWorkerService(config: Config, logger: Logger): Promis
   app.disable('x-powered-by');
   app.use(opsRoutes(health, metrics));
   const server = await listen(app, config.port);
-  composeWorker(config, logger, adapters, (job) => recordJob(metrics, job));
+  const worker = await composeWorker(config, logger, adapters, (job) => recordJob(metrics, job));
   logger.info({ port: server.port, concurrency: config.workerConcurrency }, 'worker started');
   return {
     port: server.port,
     async stop() {
       await adapters.close();
+      await worker.close();
       await server.close();
       logger.info({}, 'worker stopped');
     },

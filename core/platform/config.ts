@@ -11,6 +11,8 @@ export interface Config {
   port: number;
   jwt: JwtConfig;
   rulesDir: string;
+  /** Largest ruleset file loaded; a larger one is listed invalid without being read. */
+  rulesMaxFileBytes: number;
   dataDir: string;
   mongodbUri?: string;
   redisUrl?: string;
@@ -20,7 +22,13 @@ export interface Config {
   workerLockDurationMs: number;
   /** Latency of the simulated patient notification. */
   notifyDelayMs: number;
+  /** E-mail notifications over SMTP (`smtp://` or `smtps://`); unset: simulated. */
+  smtpUrl?: string;
   cacheTtlSeconds: number;
+  /** Requests per token subject (or client address, unauthenticated) per minute, across replicas; 0 disables. */
+  rateLimitPerMinute: number;
+  /** How long SIGTERM may take to drain before the process gives up and exits 1. */
+  shutdownGraceMs: number;
 }
 
 export interface JwtConfig {
@@ -61,6 +69,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): ConfigWithoutSecret {
       ...(issuer !== undefined ? { issuer } : {}),
     },
     rulesDir: path.resolve(cwd, optional(env, 'RULES_DIR') ?? './rules'),
+    rulesMaxFileBytes: rulesMaxFileBytes(env),
     dataDir: path.resolve(cwd, optional(env, 'DATA_DIR') ?? './data'),
     mongodbUri: url(env, 'MONGODB_URI', ['mongodb:', 'mongodb+srv:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -68,8 +77,17 @@ export function loadConfig(env: Env, cwd = process.cwd()): ConfigWithoutSecret {
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 16, 1, 256),
     workerLockDurationMs: integer(env, 'WORKER_LOCK_DURATION_MS', 30_000, 1000, 600_000),
     notifyDelayMs: integer(env, 'NOTIFY_DELAY_MS', 0, 0, 60_000),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     cacheTtlSeconds: integer(env, 'CACHE_TTL_SECONDS', 300, 1, 86_400),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 0, 10_000_000),
+    // Under docker stop's 10 s before SIGKILL, so a stuck drain still says why.
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 8000, 100, 600_000),
   };
+}
+
+/** RULES_MAX_FILE_BYTES alone, for the clinical-rules CLI, which needs no other setting. */
+export function rulesMaxFileBytes(env: Env): number {
+  return integer(env, 'RULES_MAX_FILE_BYTES', 1_048_576, 1024, 268_435_456);
 }
 
 function optional(env: Env, name: string): string | undefined {
