@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       port: 3000,
       jwt: { secret: undefined, publicKey: undefined, algorithm: undefined, audience: 'clinical-recommendations' },
       rulesDir: path.resolve('/srv/app', 'rules'),
+      rulesMaxFileBytes: 1_048_576,
       dataDir: path.resolve('/srv/app', 'data'),
       mongodbUri: undefined,
       redisUrl: undefined,
@@ -52,6 +53,8 @@ describe('loadConfig', () => {
       workerLockDurationMs: 30_000,
       notifyDelayMs: 0,
       cacheTtlSeconds: 300,
+      rateLimitPerMinute: 1200,
+      shutdownGraceMs: 8000,
     });
   });
 
@@ -72,6 +75,7 @@ describe('loadConfig', () => {
         JWT_AUDIENCE: 'my-api',
         JWT_ISSUER: 'https://issuer.test',
         RULES_DIR: 'custom-rules',
+        RULES_MAX_FILE_BYTES: '2097152',
         DATA_DIR: '/var/lib/clinical',
         MONGODB_URI: 'mongodb://mongo:27017/clinical',
         REDIS_URL: 'redis://redis:6379',
@@ -80,6 +84,8 @@ describe('loadConfig', () => {
         WORKER_LOCK_DURATION_MS: '5000',
         NOTIFY_DELAY_MS: '25',
         CACHE_TTL_SECONDS: '60',
+        RATE_LIMIT_PER_MINUTE: '0',
+        SHUTDOWN_GRACE_MS: '3000',
       },
       '/srv/app',
     );
@@ -88,6 +94,7 @@ describe('loadConfig', () => {
       port: 8080,
       jwt: { secret: SECRET, publicKey: undefined, algorithm: 'HS256', audience: 'my-api', issuer: 'https://issuer.test' },
       rulesDir: '/srv/app/custom-rules',
+      rulesMaxFileBytes: 2_097_152,
       dataDir: '/var/lib/clinical',
       mongodbUri: 'mongodb://mongo:27017/clinical',
       redisUrl: 'redis://redis:6379',
@@ -96,6 +103,8 @@ describe('loadConfig', () => {
       workerLockDurationMs: 5000,
       notifyDelayMs: 25,
       cacheTtlSeconds: 60,
+      rateLimitPerMinute: 0,
+      shutdownGraceMs: 3000,
     });
   });
 
@@ -139,6 +148,8 @@ describe('loadConfig', () => {
     { name: 'WORKER_LOCK_DURATION_MS under a second', env: { WORKER_LOCK_DURATION_MS: '999' }, variable: 'WORKER_LOCK_DURATION_MS' },
     { name: 'NOTIFY_DELAY_MS that is not a number', env: { NOTIFY_DELAY_MS: 'soon' }, variable: 'NOTIFY_DELAY_MS' },
     { name: 'CACHE_TTL_SECONDS 0', env: { CACHE_TTL_SECONDS: '0' }, variable: 'CACHE_TTL_SECONDS' },
+    { name: 'RULES_MAX_FILE_BYTES that is not a number', env: { RULES_MAX_FILE_BYTES: '1MB' }, variable: 'RULES_MAX_FILE_BYTES' },
+    { name: 'RULES_MAX_FILE_BYTES too small for any ruleset', env: { RULES_MAX_FILE_BYTES: '10' }, variable: 'RULES_MAX_FILE_BYTES' },
   ];
 
   for (const c of bad) {

@@ -30,4 +30,31 @@ describe('token verifier', () => {
 
     expect(() => verify(token)).to.throw(AppError, 'token has expired');
   });
+
+  it('rejects a token without sub: there would be no one to limit or to scope idempotency keys to', () => {
+    const verify = createTokenVerifier(config, now);
+    const exp = clockMs / 1000 + 60;
+    const noSub = jwt.sign({ scope: 'rules:read', exp }, config.secret as string, { algorithm: 'HS256', audience: config.audience });
+    const emptySub = jwt.sign({ scope: 'rules:read', exp, sub: '' }, config.secret as string, { algorithm: 'HS256', audience: config.audience });
+    expect(() => verify(noSub)).to.throw(AppError, 'token has no sub claim');
+    expect(() => verify(emptySub)).to.throw(AppError, 'token has no sub claim');
+  });
+
+  it('has no patient for a token without the patient claim', () => {
+    const principal = createTokenVerifier(config, now)(sign({ exp: clockMs / 1000 + 60 }));
+    expect(principal).to.not.have.property('patient');
+  });
+
+  it('reads the patient claim as a patient id, an integer as its string form', () => {
+    const verify = createTokenVerifier(config, now);
+    expect(verify(sign({ exp: clockMs / 1000 + 60, patient: 'pat-7' })).patient).to.equal('pat-7');
+    expect(verify(sign({ exp: clockMs / 1000 + 60, patient: 123 })).patient).to.equal('123');
+  });
+
+  for (const patient of ['', 0, 1.5, true, ['a'], { id: 'a' }, null]) {
+    it(`rejects a token whose patient claim is ${JSON.stringify(patient)} rather than treat it as unrestricted`, () => {
+      const verify = createTokenVerifier(config, now);
+      expect(() => verify(sign({ exp: clockMs / 1000 + 60, patient }))).to.throw(AppError, 'patient claim');
+    });
+  }
 });

@@ -3,7 +3,7 @@ import type { Logger } from '../../core/platform/logger.js';
 import type { Metrics } from '../../core/platform/metrics.js';
 import { evaluatePatient, type EvaluateDeps } from '../../core/domain/evaluate.js';
 import type { PatientInput } from '../../core/domain/recommendation.js';
-import { principalOf } from '../auth.js';
+import { principalOf, requirePatientAccess } from '../auth.js';
 
 export interface EvaluateRouteDeps {
   evaluation: EvaluateDeps;
@@ -14,8 +14,10 @@ export interface EvaluateRouteDeps {
 /** POST /evaluate */
 export function evaluateHandler(deps: EvaluateRouteDeps): RequestHandler {
   return async (req, res) => {
+    const principal = principalOf(res.locals);
+    requirePatientAccess(principal, (req.body as PatientInput).patient_id);
     const key = req.get('idempotency-key');
-    const idempotency = key === undefined ? undefined : { subject: principalOf(res.locals).subject, key };
+    const idempotency = key === undefined ? undefined : { subject: principal.subject, key };
     const { outcome, recommendation: rec } = await evaluatePatient(deps.evaluation, req.body as PatientInput, idempotency);
     if (outcome === 'created') {
       for (const r of rec.recommendations) deps.metrics.evaluations.inc({ code: r.code });

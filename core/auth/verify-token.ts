@@ -9,6 +9,11 @@ export interface Principal {
   /** The token's `sub`; scopes idempotency keys. */
   subject: string;
   scopes: ReadonlySet<string>;
+  /**
+   * The `patient` claim (SMART on FHIR launch context): when set, the token
+   * acts for this one patient only (see api/auth.ts `mayActFor`).
+   */
+  patient?: string;
 }
 
 export type TokenVerifier = (token: string) => Principal;
@@ -54,10 +59,27 @@ export function createTokenVerifier(config: JwtConfig, now: () => number = Date.
     }
     if (typeof payload === 'string') throw new AppError('UNAUTHENTICATED', 'token payload is not a JSON object');
     if (typeof payload.exp !== 'number') throw new AppError('UNAUTHENTICATED', 'token has no exp claim');
+    // Without a subject there is no one to rate-limit or to scope idempotency keys to.
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw new AppError('UNAUTHENTICATED', 'token has no sub claim');
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
-    const principal = { subject: typeof payload.sub === 'string' ? payload.sub : '', scopes: new Set(scope.split(' ').filter(Boolean)) };
+    const principal: Principal = { subject: payload.sub, scopes: new Set(scope.split(' ').filter(Boolean)) };
+    const patient = patientClaim(payload.patient);
+    if (patient !== undefined) principal.patient = patient;
     return { principal, exp: payload.exp };
   }
+}
+
+/**
+ * SMART on FHIR puts the patient's FHIR id (a string) in `patient`; an integer
+ * is taken as the same id, as `patient_id` 123 and "123" are one patient. A
+ * claim of any other shape cannot be honoured, so the token is refused rather
+ * than treated as unrestricted.
+ */
+function patientClaim(claim: unknown): string | undefined {
+  if (claim === undefined) return undefined;
+  if (typeof claim === 'string' && claim !== '') return claim;
+  if (typeof claim === 'number' && Number.isSafeInteger(claim) && claim >= 1) return String(claim);
+  throw new AppError('UNAUTHENTICATED', 'token has a patient claim that is not a patient id');
 }
 
 /** A client-safe reason; never echoes the token. */
