@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 #
 # One image for both processes: the API (default CMD) and the worker
 # (docker-compose.yml overrides the command with `node dist/worker/main.js`).
@@ -8,10 +7,17 @@
 #   prod-deps: node_modules pruned to production dependencies
 #   runtime  : slim Node LTS, non-root, only what the service needs
 #
-# Base images are pinned to an exact version; bump both FROM lines together.
+# Base images are pinned to an exact version of Node 22 LTS; bump both FROM
+# lines together. For production, pin the digest as well (README, "Pin the
+# base image"): FROM node:22.23.3-bookworm-slim@sha256:<digest>.
+# No `# syntax=` line: the builder's own Dockerfile frontend is enough, so a
+# build needs no frontend image from a registry.
 
-FROM node:22.23.4-bookworm-slim AS build
+FROM node:22.23.3-bookworm-slim AS build
 WORKDIR /app
+# node-gyp builds against the headers this Node ships in /usr/local/include,
+# instead of downloading them.
+ENV npm_config_nodedir=/usr/local
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -28,7 +34,7 @@ RUN npm run build
 FROM build AS prod-deps
 RUN npm prune --omit=dev --no-audit --no-fund
 
-FROM node:22.23.4-bookworm-slim AS runtime
+FROM node:22.23.3-bookworm-slim AS runtime
 WORKDIR /app
 # No NODE_ENV: behaviour is driven only by the documented variables.
 ENV PORT=3000 \
@@ -38,6 +44,8 @@ ENV PORT=3000 \
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
+# The dashboard's page files are served as they are (no build step).
+COPY api/dashboard ./api/dashboard
 COPY rules ./rules
 RUN mkdir -p /app/data \
  && chown node:node /app/data \

@@ -17,6 +17,14 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's page scripts run in the browser, served as they are.
+    files: ['api/dashboard/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { window: 'readonly', document: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', TextDecoder: 'readonly', atob: 'readonly', URLSearchParams: 'readonly' },
+    },
+  },
+  {
     // CLIs, the benchmark and test skip notices talk to a terminal on purpose.
     files: ['core/rules/cli.ts', 'core/auth/token-cli.ts', 'bench/**', 'bin/**', 'scripts/**', 'test/**'],
     rules: { 'no-console': 'off' },

@@ -8,15 +8,18 @@ import type { Logger } from '../core/platform/logger.js';
 import type { Metrics } from '../core/platform/metrics.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { requireScope } from './auth.js';
-import { openapiDocument, openapiText } from './openapi.js';
+import { closeAfterTooLarge, limitStreamedBody, rejectDeclaredOversize } from './body-limit.js';
+import { dereferencedOpenapi, openapiDocument, openapiText } from './openapi.js';
 import { operationsOf, type Operation } from './operations.js';
 import { problemHandler, sendProblem } from './problem.js';
-import { createRequestValidators } from './request-validator.js';
+import { createRequestValidation } from './request-validator.js';
 import { requestId } from './request-id.js';
+import { securityHeaders } from './security-headers.js';
 import { evaluateHandler } from './routes/evaluate.js';
 import { getRecommendationHandler, listPatientRecommendationsHandler } from './routes/recommendations.js';
 import { getReportSummaryHandler } from './routes/reports.js';
 import { getRulesHandler } from './routes/rules.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import type { EvaluateDeps } from '../core/domain/evaluate.js';
 
 export interface AppDeps {
@@ -29,6 +32,8 @@ export interface AppDeps {
   health: HealthCheck[];
   metrics: Metrics;
   logger: Logger;
+  /** Per token subject (or client address) limits; see rate-limit.ts. */
+  rateLimit: RequestHandler;
 }
 
 const BODY_LIMIT = '64kb';
@@ -46,6 +51,9 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestId);
   app.use(httpMetrics(deps.metrics));
+  app.use(securityHeaders());
+  app.use(rejectDeclaredOversize);
+  app.use(deps.rateLimit);
 
   const handlers: Record<string, RequestHandler> = {
     evaluatePatient: evaluateHandler(deps),
@@ -54,15 +62,15 @@ export function createApp(deps: AppDeps): Express {
     getRules: getRulesHandler(deps.rulesStatus),
     getReportSummary: getReportSummaryHandler(deps.store),
   };
-  const operations = operationsOf(openapiDocument);
-  const validatorFor = createRequestValidators(openapiDocument);
+  const operations = operationsOf(dereferencedOpenapi);
+  const validation = createRequestValidation(openapiDocument);
   for (const operation of operations) {
     const handler = handlers[operation.operationId];
     if (handler === undefined) {
       if (operation.scope !== undefined) throw new Error(`openapi.yaml: no handler for the secured operation ${operation.operationId}`);
       continue; // health, metrics and the spec itself: served below.
     }
-    app[operation.method](operation.expressPath, ...stepsBefore(operation, deps.verifyToken), validatorFor(operation), handler);
+    app[operation.method](operation.expressPath, ...stepsBefore(operation, deps.verifyToken), ...validation, handler);
   }
   for (const id of Object.keys(handlers)) {
     if (!operations.some((o) => o.operationId === id)) throw new Error(`openapi.yaml: no operation ${id}`);
@@ -73,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
     res.type('application/yaml').send(openapiText);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapiDocument));
+  app.use(dashboardRoutes());
   for (const [path, allowed] of allowedMethods(operations)) {
     app.all(path, (req, res) => {
       res.setHeader('Allow', allowed);
@@ -81,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
   }
 
   app.use((req, res) => sendProblem(res, { status: 404, detail: `no route for ${req.method} ${req.path}` }));
+  app.use(closeAfterTooLarge);
   app.use(problemHandler(deps.logger));
   return app;
 }
@@ -90,7 +100,7 @@ const parseJson = express.json({ limit: BODY_LIMIT, strict: true, type: () => tr
 function stepsBefore(operation: Operation, verifyToken: TokenVerifier): RequestHandler[] {
   const steps: RequestHandler[] = [];
   if (operation.scope !== undefined) steps.push(requireScope(verifyToken, operation.scope));
-  if (operation.bodySchemaPointer !== undefined) steps.push(requireJsonBody, parseJson);
+  if (operation.jsonBody) steps.push(requireJsonBody, limitStreamedBody, parseJson);
   return steps;
 }
 
