@@ -24,6 +24,8 @@ export interface Adapters {
   consumer: () => EventConsumer;
   /** True when events cannot leave this process (the worker must run in it). */
   inProcessQueue: boolean;
+  /** The process's one Redis client when REDIS_URL is set (the API's rate limits share it); closed by close(). */
+  redis?: RedisClient;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function openAdapters(config: Config, logger: Logger, service: stri
     cache,
     publisher,
     inProcessQueue: memory !== undefined,
+    ...(redis ? { redis } : {}),
     consumer: () =>
       (consumer ??= memory ?? createBullmqConsumer({
         client: redis as RedisClient,

@@ -17,7 +17,9 @@ export function isEntryPoint(moduleUrl: string): boolean {
 
 /**
  * What both entry points do: read config once (a bad value stops the process
- * with one line naming the variable), start, and drain on SIGTERM/SIGINT.
+ * with one line naming the variable), start, and drain on SIGTERM/SIGINT:
+ * exit 0 once `stop()` resolves, 1 when it fails or outlasts
+ * SHUTDOWN_GRACE_MS (default 8 s, inside docker stop's 10 s).
  */
 export async function runProcess(service: string, start: (config: Config, logger: Logger) => Promise<Stoppable>): Promise<void> {
   let config: Config;
@@ -44,7 +46,14 @@ export async function runProcess(service: string, start: (config: Config, logger
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'draining');
+    const graceMs = config.shutdownGraceMs;
+    logger.info({ signal, grace_ms: graceMs }, 'draining');
+    // A drain that hangs (a client that never finishes its body, a store that
+    // never answers) must not keep a dead replica around: say so and give up.
+    setTimeout(() => {
+      logger.error({ signal, grace_ms: graceMs }, 'drain did not finish within the grace period; exiting');
+      process.exit(1);
+    }, graceMs);
     running.stop().then(
       () => process.exit(0),
       (err: unknown) => {

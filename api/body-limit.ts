@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { sendProblem } from './problem.js';
+
+/** The largest request body the service reads: 64 KiB (DESIGN, POST /evaluate). */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * 413 from the declared `Content-Length`, before a byte of the body is read,
+ * on every route; the connection is closed after the answer, so the client
+ * cannot keep it busy by sending the rest slowly.
+ */
+export const rejectDeclaredOversize: RequestHandler = (req, res, next) => {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > BODY_LIMIT_BYTES) return tooLarge(res);
+  next();
+};
+
+/**
+ * For a body without a declared length (chunked): body-parser answers its 413
+ * only once the client has sent everything (it drains the request first), so
+ * an endless or slow body would hold the connection. Count the bytes as they
+ * arrive and answer at once. Placed right before the JSON parser: both then
+ * listen from the first chunk on.
+ */
+export const limitStreamedBody: RequestHandler = (req, res, next) => {
+  if (req.headers['content-length'] === undefined) {
+    let received = 0;
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= BODY_LIMIT_BYTES) return;
+      req.off('data', count);
+      if (!res.headersSent) tooLarge(res);
+    };
+    req.on('data', count);
+  }
+  next();
+};
+
+/**
+ * body-parser's own 413 (a compressed body that inflates past the limit)
+ * closes the connection too. When `limitStreamedBody` has answered already,
+ * body-parser's late error has nothing left to say.
+ */
+export const closeAfterTooLarge: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  if ((err as { type?: unknown } | null)?.type !== 'entity.too.large') return next(err);
+  if (res.headersSent) return;
+  res.setHeader('Connection', 'close');
+  next(err);
+};
+
+function tooLarge(res: Response): void {
+  // Node ends the socket once a response that says `Connection: close` is written.
+  res.setHeader('Connection', 'close');
+  sendProblem(res, { status: 413, detail: `the body is larger than ${BODY_LIMIT_BYTES / 1024} KiB` });
+}
