@@ -19,6 +19,11 @@ import { evaluateHandler } from './routes/evaluate.js';
 import { getRecommendationHandler, listPatientRecommendationsHandler } from './routes/recommendations.js';
 import { getReportSummaryHandler } from './routes/reports.js';
 import { getRulesHandler } from './routes/rules.js';
+import { cdsDiscoveryHandler, cdsPatientViewHandler } from './routes/cds-hooks.js';
+import { cdsHooksCors } from './routes/cds-hooks-cors.js';
+import { cdsFeedbackHandler } from './routes/cds-hooks-feedback.js';
+import type { FhirFactsConfig } from '../core/fhir/facts-config.js';
+import type { FhirClientOptions } from '../core/fhir/fhir-client.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import type { EvaluateDeps } from '../core/domain/evaluate.js';
 
@@ -28,6 +33,8 @@ export interface AppDeps {
   cache: RecommendationCache;
   /** What POST /evaluate needs: the recommender, the store and the relay. */
   evaluation: EvaluateDeps;
+  /** The CDS Hooks door: how FHIR becomes facts (rules/fhir/facts.json) and how the EHR's FHIR server is read. */
+  cdsHooks: { fhirFacts: FhirFactsConfig; fhirClient: FhirClientOptions };
   rulesStatus: () => unknown;
   health: HealthCheck[];
   metrics: Metrics;
@@ -50,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestId);
+  app.use('/cds-services', cdsHooksCors);
   app.use(httpMetrics(deps.metrics));
   app.use(securityHeaders());
   app.use(rejectDeclaredOversize);
@@ -61,6 +69,9 @@ export function createApp(deps: AppDeps): Express {
     listPatientRecommendations: listPatientRecommendationsHandler(deps),
     getRules: getRulesHandler(deps.rulesStatus),
     getReportSummary: getReportSummaryHandler(deps.store),
+    cdsDiscovery: cdsDiscoveryHandler(deps.cdsHooks.fhirFacts),
+    cdsPatientView: cdsPatientViewHandler({ ...deps, ...deps.cdsHooks }),
+    cdsFeedback: cdsFeedbackHandler(deps.store),
   };
   const operations = operationsOf(dereferencedOpenapi);
   const validation = createRequestValidation(openapiDocument);

@@ -14,6 +14,7 @@ import { createRulesetRegistry, createRulesRecommender } from '../core/rules/rul
 import type { RecommendationStore } from '../core/store/store.js';
 import { composeWorker } from '../worker/main.js';
 import { createApp } from './app.js';
+import { fhirFactsFile, loadFhirFactsConfig } from '../core/fhir/facts-config.js';
 import { createRateLimiter } from './rate-limit.js';
 
 export interface ApiService {
@@ -34,6 +35,8 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
  * (no REDIS_URL). Throws, naming every rejected file, when no ruleset is valid.
  */
 export async function startApiService(config: Config, logger: Logger, options: { withWorker: boolean }): Promise<ApiService> {
+  // Read and checked before anything opens: a bad file stops the start with one line naming it.
+  const fhirFacts = await loadFhirFactsConfig(fhirFactsFile(config.rulesDir));
   const adapters = await openAdapters(config, logger, 'api');
   const { store, publisher } = adapters;
   const metrics = createMetrics('api', { countPendingEvents: () => store.countPendingEvents(), queueDepth: () => publisher.queueDepth() });
@@ -81,6 +84,10 @@ export async function startApiService(config: Config, logger: Logger, options: {
     cache: adapters.cache,
     evaluation: { recommender: createRulesRecommender(rules), store, publishNew: (event) => relay.publishNew(event) },
     rulesStatus: () => rules.status(),
+    cdsHooks: {
+      fhirFacts,
+      fhirClient: { timeoutMs: config.cdsFhirTimeoutMs, ...(config.cdsFhirServers ? { allowedOrigins: config.cdsFhirServers } : {}) },
+    },
     health,
     metrics,
     logger,

@@ -11,8 +11,8 @@ export function getReportSummaryHandler(store: RecommendationStore): RequestHand
     if (from !== undefined && to !== undefined && from > to) {
       throw new AppError('VALIDATION', '`from` is after `to`', [{ path: '/query/from', message: `${from} is after ${to}` }]);
     }
-    const summary = await store.reportSummary(from, to);
+    const [summary, feedback] = await Promise.all([store.reportSummary(from, to), store.cardFeedbackSummary(from, to)]);
     // DESIGN shows from/to in every body: null means "unbounded".
-    res.json({ ...summary, from: from ?? null, to: to ?? null });
+    res.json({ ...summary, from: from ?? null, to: to ?? null, feedback });
   };
 }

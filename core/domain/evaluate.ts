@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../platform/errors.js';
 import { fingerprint, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import { toFacts } from './patient-facts.js';
-import { eventFor, type PatientInput, type Recommendation, type RecommendationEvent } from './recommendation.js';
+import { eventFor, type Decision, type PatientInput, type Recommendation, type RecommendationEvent, type RecommendationOrigin } from './recommendation.js';
 import type { Recommender } from '../rules/recommender.js';
 import type { RecommendationStore } from '../store/store.js';
 
@@ -17,7 +17,12 @@ export interface EvaluateDeps {
 export interface IdempotencyRequest {
   subject: string;
   key: string;
+  /** What a retry must match; defaults to the whole input. (A hook call is matched on its hook and context.) */
+  fingerprint?: string;
 }
+
+/** Provenance of a decision made through another door than POST /evaluate, built once the rules have fired. */
+export type OriginOf = (decision: Decision) => RecommendationOrigin;
 
 /** Same bounds as openapi.yaml's `bmi`, applied to a BMI derived from height and weight. */
 const BMI_RANGE = { min: 5, max: 150 };
@@ -36,6 +41,7 @@ export async function evaluatePatient(
   deps: EvaluateDeps,
   input: PatientInput,
   idempotency?: IdempotencyRequest,
+  originOf?: OriginOf,
 ): Promise<EvaluateOutcome> {
   const facts = toFacts(input);
   if (input.bmi === undefined && facts.bmi !== undefined && (facts.bmi < BMI_RANGE.min || facts.bmi > BMI_RANGE.max)) {
@@ -53,10 +59,12 @@ export async function evaluatePatient(
     ruleset: decision.ruleset,
     created_at: now.toISOString(),
     notifications: [],
+    ...(originOf !== undefined ? { origin: originOf(decision) } : {}),
   };
   const claim = idempotency && {
-    ...idempotency,
-    fingerprint: fingerprint(input),
+    subject: idempotency.subject,
+    key: idempotency.key,
+    fingerprint: idempotency.fingerprint ?? fingerprint(input),
     expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
   };
   const event = eventFor(recommendation);

@@ -29,6 +29,10 @@ export interface Config {
   rateLimitPerMinute: number;
   /** How long SIGTERM may take to drain before the process gives up and exits 1. */
   shutdownGraceMs: number;
+  /** CDS Hooks: how long a hook call waits for the EHR's FHIR server, all its reads together. */
+  cdsFhirTimeoutMs: number;
+  /** CDS Hooks: origins a hook call may make the service read from; undefined: any. */
+  cdsFhirServers?: ReadonlySet<string>;
 }
 
 export interface JwtConfig {
@@ -82,6 +86,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): ConfigWithoutSecret {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 0, 10_000_000),
     // Under docker stop's 10 s before SIGKILL, so a stuck drain still says why.
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 8000, 100, 600_000),
+    cdsFhirTimeoutMs: integer(env, 'CDS_FHIR_TIMEOUT_MS', 2000, 1, 60_000),
+    cdsFhirServers: origins(env, 'CDS_FHIR_SERVERS'),
   };
 }
 
@@ -102,6 +108,24 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/** A comma-separated list of http(s) origins, each normalised (`https://ehr.example.org`). */
+function origins(env: Env, name: string): ReadonlySet<string> | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  const set = new Set<string>();
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(entry);
+    } catch {
+      throw new ConfigError(name, `"${entry}" is not a URL`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError(name, `"${entry}" must be an http(s) origin`);
+    set.add(parsed.origin);
+  }
+  return set;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

@@ -68,7 +68,8 @@ export async function compileRuleset(definition: RulesetDefinition, ref: Ruleset
         title: rule.recommendation.title,
         rule: rule.id,
         priority: rule.priority,
-        reasons: reasonsFor(condition.explain(values)),
+        reasons: condition.reasons(values),
+        ...(rule.indicator !== undefined ? { indicator: rule.indicator } : {}),
       };
     });
     return { ruleset: ref, recommendations };

@@ -48,6 +48,7 @@ export function referenceRuleset(definition: RulesetDefinition, ref: RulesetRef)
       rule: rule.id,
       priority: rule.priority,
       reasons: reasonsFor(result.conditions as EvaluatedCondition),
+      ...(rule.indicator !== undefined ? { indicator: rule.indicator } : {}),
     };
   }
 

@@ -3,7 +3,7 @@
  * once rules/schema/ruleset.schema.json has accepted a file.
  */
 
-import type { PatientInput } from '../domain/recommendation.js';
+import type { CardIndicator, PatientInput } from '../domain/recommendation.js';
 
 export type FactType = 'number' | 'boolean' | 'string';
 
@@ -49,6 +49,8 @@ export interface RuleDefinition {
   priority: number;
   conditions: BooleanCondition;
   recommendation: { code: string; title: string };
+  /** How urgent its CDS Hooks card is; `info` when absent. */
+  indicator?: CardIndicator;
 }
 
 export interface ObservationDeclaration {
