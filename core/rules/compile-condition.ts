@@ -1,5 +1,5 @@
 import { constantTest, holds, type FactValues, type Test } from './compile-operators.js';
-import type { EvaluatedCondition } from './reasons.js';
+import { phrase, type EvaluatedCondition } from './reasons.js';
 import type { Condition, ConditionValue } from './ruleset-format.js';
 
 /**
@@ -8,29 +8,37 @@ import type { Condition, ConditionValue } from './ruleset-format.js';
  * - `test`: whether it holds, as nested closures that stop at the first
  *   deciding child. Conditions are pure, so the order they run in cannot
  *   change the answer, only the cost.
- * - `explain`: the tree json-rules-engine would leave on a RuleResult, with
- *   `result`, `factResult` and `valueResult` exactly where the engine sets
- *   them. The engine groups the children of all/any by priority, runs every
- *   child of a group, and skips the remaining groups once the answer is
- *   known; which children ran is what the reasons list, so explain follows
- *   that walk. It runs only for rules that fired.
+ * - `reasons`: what reasons.ts says of the tree json-rules-engine leaves on
+ *   a RuleResult. The engine groups the children of all/any by priority,
+ *   runs every child of a group, and skips the remaining groups once the
+ *   answer is known; which children ran is what the reasons list, so this
+ *   follows that walk. It runs only for rules that fired.
  */
 export interface CompiledCondition {
   test: Test;
-  explain(values: FactValues): EvaluatedCondition;
+  /** The reasons of a condition that held: only meaningful when `test` said so. */
+  reasons(values: FactValues): string[];
 }
 
 /** Fact name to slot in the values array; unknown names get slots that stay undefined. */
 export type SlotOf = (fact: string) => number;
 
-type Node =
-  | { kind: 'all' | 'any'; source: Condition; children: Node[]; groups: Node[][] }
-  | { kind: 'not'; source: Condition; child: Node }
-  | { kind: 'fact'; source: Condition; slot: number; operator: string; value: ConditionValue; valueSlot?: number };
+type Node = { source: Condition; test: Test } & (
+  | { kind: 'all' | 'any'; children: Node[]; groups: Node[][] }
+  | { kind: 'not'; child: Node }
+  | { kind: 'fact'; slot: number; operator: string; value: ConditionValue; valueSlot?: number }
+);
 
 export function compileCondition(condition: Condition, slotOf: SlotOf): CompiledCondition {
   const root = build(condition, slotOf);
-  return { test: testOf(root), explain: (values) => explain(root, values) };
+  return {
+    test: root.test,
+    reasons(values) {
+      const out: string[] = [];
+      reasonsOf(root, values, false, out);
+      return out;
+    },
+  };
 }
 
 function build(condition: Condition, slotOf: SlotOf): Node {
@@ -38,12 +46,20 @@ function build(condition: Condition, slotOf: SlotOf): Node {
     const kind = 'all' in condition ? 'all' : 'any';
     const list = 'all' in condition ? condition.all : (condition as { any: Condition[] }).any;
     const children = list.map((c) => build(c, slotOf));
-    return { kind, source: condition, children, groups: byPriority(children) };
+    return { kind, source: condition, children, groups: byPriority(children), test: combined(kind, children.map((c) => c.test)) };
   }
-  if ('not' in condition) return { kind: 'not', source: condition, child: build(condition.not, slotOf) };
-  const { value } = condition;
-  const ref = isFactRef(value) ? { valueSlot: slotOf(value.fact) } : {};
-  return { kind: 'fact', source: condition, slot: slotOf(condition.fact), operator: condition.operator, value, ...ref };
+  if ('not' in condition) {
+    const child = build(condition.not, slotOf);
+    const test: Test = (v) => !child.test(v);
+    return { kind: 'not', source: condition, child, test };
+  }
+  const { value, operator } = condition;
+  const slot = slotOf(condition.fact);
+  if (isFactRef(value)) {
+    const valueSlot = slotOf(value.fact);
+    return { kind: 'fact', source: condition, slot, operator, value, valueSlot, test: (v) => holds(operator, v[slot], v[valueSlot]) };
+  }
+  return { kind: 'fact', source: condition, slot, operator, value, test: constantTest(operator, slot, value) };
 }
 
 function isFactRef(value: ConditionValue): value is { fact: string } {
@@ -65,21 +81,12 @@ function byPriority(children: Node[]): Node[][] {
   return [...sets.keys()].sort((a, b) => b - a).map((p) => sets.get(p) ?? []);
 }
 
-function testOf(node: Node): Test {
-  if (node.kind === 'fact') {
-    const { slot, operator, value, valueSlot } = node;
-    if (valueSlot !== undefined) return (v) => holds(operator, v[slot], v[valueSlot]);
-    return constantTest(operator, slot, value);
-  }
-  if (node.kind === 'not') {
-    const child = testOf(node.child);
-    return (v) => !child(v);
-  }
-  const tests = node.children.map(testOf);
+/** Stops at the first deciding child: conditions are pure, so only the cost depends on order. */
+function combined(kind: 'all' | 'any', tests: Test[]): Test {
   // The engine: an empty all or any holds.
   if (tests.length === 0) return () => true;
   const [a, b] = tests as [Test, Test];
-  if (node.kind === 'all') {
+  if (kind === 'all') {
     if (tests.length === 1) return a;
     if (tests.length === 2) return (v) => a(v) && b(v);
     return (v) => tests.every((t) => t(v));
@@ -89,38 +96,42 @@ function testOf(node: Node): Test {
   return (v) => tests.some((t) => t(v));
 }
 
-function explain(node: Node, values: FactValues): EvaluatedCondition {
-  const { source } = node;
+/**
+ * What reasonsFor (reasons.ts) says of the tree the engine leaves behind,
+ * computed without building that tree: a child is listed when it ran and
+ * its result is the wanted one (under `not`, the question flips).
+ */
+function reasonsOf(node: Node, values: FactValues, negated: boolean, out: string[]): void {
   if (node.kind === 'fact') {
     const factResult = values[node.slot];
     const valueResult = node.valueSlot === undefined ? node.value : values[node.valueSlot];
-    return { ...source, factResult, valueResult, result: holds(node.operator, factResult, valueResult) } as EvaluatedCondition;
+    out.push(phrase({ ...(node.source as EvaluatedCondition), factResult, valueResult }, negated));
+    return;
   }
   if (node.kind === 'not') {
-    const child = explain(node.child, values);
-    return { ...source, not: child, result: child.result !== true } as EvaluatedCondition;
+    reasonsOf(node.child, values, !negated, out);
+    return;
   }
-  const evaluated = new Map<Node, EvaluatedCondition>();
-  let result: boolean;
-  if (node.children.length <= 1) {
-    // A single child is evaluated directly, without grouping (an empty list holds).
-    const [only] = node.children;
-    result = only === undefined ? true : run(only, values, evaluated);
-  } else {
-    result = node.kind === 'all';
-    for (const group of node.groups) {
-      if (node.kind === 'all' ? !result : result) break;
-      const outcomes = group.map((child) => run(child, values, evaluated));
-      result = node.kind === 'all' ? outcomes.every(Boolean) : outcomes.some(Boolean);
+  const wanted = !negated;
+  if (node.children.length === 1) {
+    const only = node.children[0] as Node;
+    if (only.test(values) === wanted) reasonsOf(only, values, negated, out);
+    return;
+  }
+  const listed: Node[] = [];
+  let result = node.kind === 'all';
+  for (const group of node.groups) {
+    if (node.kind === 'all' ? !result : result) break;
+    let all = true;
+    let any = false;
+    for (const child of group) {
+      const held = child.test(values);
+      all &&= held;
+      any ||= held;
+      if (held === wanted) listed.push(child);
     }
+    result = node.kind === 'all' ? all : any;
   }
-  // Children that never ran keep their source form, without a result, as in the engine.
-  const children = node.children.map((child) => evaluated.get(child) ?? (child.source as EvaluatedCondition));
-  return { ...source, [node.kind]: children, result } as EvaluatedCondition;
-}
-
-function run(child: Node, values: FactValues, evaluated: Map<Node, EvaluatedCondition>): boolean {
-  const done = explain(child, values);
-  evaluated.set(child, done);
-  return done.result === true;
+  // Reasons follow the order the children are written in, as the engine's tree keeps them.
+  for (const child of node.children) if (listed.includes(child)) reasonsOf(child, values, negated, out);
 }

@@ -44,7 +44,8 @@ export function reasonsFor(node: EvaluatedCondition, negated = false): string[] 
   return [phrase(node, negated)];
 }
 
-function phrase(leaf: EvaluatedCondition, negated: boolean): string {
+/** One condition that held (or, negated, failed), in words. */
+export function phrase(leaf: EvaluatedCondition, negated: boolean): string {
   const fact = leaf.fact ?? '?';
   if (leaf.factResult === undefined) return `${fact} is not recorded`;
   const operator = negated ? (COMPLEMENT[leaf.operator ?? ''] ?? leaf.operator) : leaf.operator;
