@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { startTestService, TEST_SECRET, uniquePatientId, type TestService } from './helpers/api-service.js';
 import { launchChromium } from './helpers/chromium.js';
 import { until } from './helpers/processes.js';
-import { copyShippedRuleset, writeRuleset110 } from './helpers/dashboard-data.js';
+import { cdsPatientView, copyShippedRuleset, writeRuleset110 } from './helpers/dashboard-data.js';
 import { chartData, expectCleanPage, openDashboard, signIn, tableRows, waitForState } from './helpers/dashboard-page.js';
 
 // Known patients, evaluated through the API under 1.0.0 (BMI > 30), then 1.1.0 (BMI > 27).
@@ -23,7 +23,11 @@ const UNDER_1_1_0 = [
   { age: 40, bmi: 28 }, // WEIGHT_MANAGEMENT_PROGRAM under 1.1.0
   { age: 68, chronic_pain: true }, // PHYSICAL_THERAPY
 ];
-const EXPECTED = { PHYSICAL_THERAPY: 3, WEIGHT_MANAGEMENT_PROGRAM: 3, POST_OP_REHABILITATION_PLAN: 1 };
+// Then three CDS Hooks calls for a 76-year-old with chronic pain: one Physical Therapy card each;
+// the clinician accepts two and overrides one.
+const CDS_CALLS = 3;
+const EXPECTED = { PHYSICAL_THERAPY: 3 + CDS_CALLS, WEIGHT_MANAGEMENT_PROGRAM: 3, POST_OP_REHABILITATION_PLAN: 1 };
+const EXPECTED_TOTAL = UNDER_1_0_0.length + UNDER_1_1_0.length + CDS_CALLS;
 
 describe('GET /dashboard in Chromium, against the running service', function () {
   this.timeout(60_000);
@@ -54,7 +58,23 @@ describe('GET /dashboard in Chromium, against the running service', function () 
     // The registry announces the swap in its log; the watcher picks the file up within seconds.
     await until(async () => svc.logs.some((l) => l.message === 'ruleset activated' && l.version === '1.1.0'), 'ruleset 1.1.0 to go live', 10_000);
     await evaluateAll(UNDER_1_1_0);
+    await cardsWithFeedback(['accepted', 'accepted', 'overridden']);
+    // CDS Hooks calls are counted by the worker too; they carry no id to wait on, the report shows them.
+    await until(async () => (await svc.service.store.reportSummary()).total === EXPECTED_TOTAL, `the worker to count ${EXPECTED_TOTAL}`, 10_000);
   });
+
+  async function cardsWithFeedback(outcomes: Array<'accepted' | 'overridden'>): Promise<void> {
+    const auth = `Bearer ${svc.token(['recommendations:write'], 'ehr')}`;
+    for (const outcome of outcomes) {
+      const call = await svc.http.post('/cds-services/clinical-recommendations').set('Authorization', auth)
+        .send(cdsPatientView({ id: uniquePatientId(), birthDate: '1950-03-01', chronicPain: true }));
+      expect(call.status, call.text).to.equal(200);
+      expect(call.body.cards.map((c: { summary: string }) => c.summary)).to.deep.equal(['Physical Therapy']);
+      const feedback = await svc.http.post('/cds-services/clinical-recommendations/feedback').set('Authorization', auth)
+        .send({ feedback: [{ card: call.body.cards[0].uuid, outcome, outcomeTimestamp: new Date().toISOString() }] });
+      expect(feedback.status, feedback.text).to.equal(200);
+    }
+  }
   after(async () => {
     await browser?.close();
     await svc?.stop();
@@ -114,12 +134,12 @@ describe('GET /dashboard in Chromium, against the running service', function () 
 
     const totals = await tableRows(session.page, '#totals-table');
     expect(Object.fromEntries(Object.entries(totals).map(([code, [count]]) => [code, Number(count)]))).to.deep.equal(EXPECTED);
-    expect(await session.page.textContent('#totals-all')).to.equal('7');
-    expect(await session.page.textContent('#kpi-total')).to.equal('7');
-    expect(await tableRows(session.page, '#versions-table')).to.deep.equal({ '1.0.0': [day, day, '5'], '1.1.0': [day, day, '2'] });
+    expect(await session.page.textContent('#totals-all')).to.equal(String(EXPECTED_TOTAL));
+    expect(await session.page.textContent('#kpi-total')).to.equal(String(EXPECTED_TOTAL));
+    expect(await tableRows(session.page, '#versions-table')).to.deep.equal({ '1.0.0': [day, day, '5'], '1.1.0': [day, day, '5'] });
     expect(await session.page.textContent('#active-ruleset')).to.contain('clinical-recommendations 1.1.0');
-    expect(await session.page.isVisible('#feedback-empty')).to.equal(true);
-    expect(await session.page.textContent('#feedback-empty')).to.equal('No CDS card feedback in this range.');
+    expect(await tableRows(session.page, '#feedback-table')).to.deep.equal({ PHYSICAL_THERAPY: ['2', '1', '67 %'] });
+    expect(await session.page.isVisible('#feedback-empty')).to.equal(false);
     await expectCleanPage(session);
     await session.close();
   });
@@ -139,6 +159,8 @@ describe('GET /dashboard in Chromium, against the running service', function () 
     expect(await session.page.isVisible('#daily-chart')).to.equal(false);
     expect(await tableRows(session.page, '#totals-table')).to.deep.equal({});
     expect(await session.page.textContent('#totals-all')).to.equal('0');
+    expect(await session.page.isVisible('#feedback-table')).to.equal(false);
+    expect(await session.page.textContent('#feedback-empty')).to.equal('No CDS card feedback in this range.');
     await expectCleanPage(session);
     await session.close();
   });
@@ -222,7 +244,7 @@ describe('GET /dashboard in Chromium, against the running service', function () 
     const chart = await session.page.locator('#daily-chart').boundingBox();
     expect(chart?.width).to.be.within(300, 390);
     expect(chart?.height).to.be.greaterThan(200);
-    for (const table of ['#totals-table', '#versions-table']) {
+    for (const table of ['#totals-table', '#versions-table', '#feedback-table']) {
       const box = await session.page.locator(table).boundingBox();
       expect(box!.x + box!.width, table).to.be.at.most(390);
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../core/platform/paths.js';
@@ -37,4 +38,52 @@ export async function writeRuleset110(dir: string): Promise<void> {
 
 export async function copyShippedRuleset(dir: string): Promise<void> {
   await copyFile(SHIPPED_RULESET, path.join(dir, '1.0.0.json'));
+}
+
+export interface CdsPatient {
+  id: string;
+  birthDate: string;
+  chronicPain?: boolean;
+  bmi?: number;
+  surgeryDaysAgo?: number;
+}
+
+/** A CDS Hooks patient-view call whose prefetch carries this patient's FHIR R4 data. */
+export function cdsPatientView(patient: CdsPatient, now = new Date()): Record<string, unknown> {
+  const subject = { reference: `Patient/${patient.id}` };
+  const searchset = (resources: unknown[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
+  const snomed = (code: string) => ({ coding: [{ system: 'http://snomed.info/sct', code }] });
+  return {
+    hook: 'patient-view',
+    hookInstance: randomUUID(),
+    context: { userId: 'Practitioner/dashboard-test', patientId: patient.id },
+    prefetch: {
+      patient: { resourceType: 'Patient', id: patient.id, birthDate: patient.birthDate },
+      vitals: searchset(
+        patient.bmi === undefined
+          ? []
+          : [{
+              resourceType: 'Observation', id: `${patient.id}-bmi`, status: 'final', subject, effectiveDateTime: now.toISOString(),
+              code: { coding: [{ system: 'http://loinc.org', code: '39156-5' }] },
+              valueQuantity: { value: patient.bmi, unit: 'kg/m2', system: 'http://unitsofmeasure.org', code: 'kg/m2' },
+            }],
+      ),
+      conditions: searchset(
+        patient.chronicPain
+          ? [{
+              resourceType: 'Condition', id: `${patient.id}-pain`, subject, code: snomed('82423001'),
+              clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+            }]
+          : [],
+      ),
+      procedures: searchset(
+        patient.surgeryDaysAgo === undefined
+          ? []
+          : [{
+              resourceType: 'Procedure', id: `${patient.id}-surgery`, status: 'completed', subject, category: snomed('387713003'),
+              code: snomed('80146002'), performedDateTime: new Date(now.getTime() - patient.surgeryDaysAgo * 86_400_000).toISOString(),
+            }],
+      ),
+    },
+  };
 }
