@@ -40,7 +40,8 @@ export async function processRecommendationEvent(deps: ProcessDeps, event: Recom
     }),
     deps.store.countInReport(id, record.createdAt.slice(0, 10), codes, record.ruleset.version),
     // What the recommendation shows has changed (pending, sent or failed): its cached view goes.
-    notifyPatient({ ...deps, now }, record).then(
+    // A CDS Hooks recommendation is the clinician's card: audited and counted, never notified.
+    (record.origin?.source === 'cds-hooks' ? Promise.resolve(false) : notifyPatient({ ...deps, now }, record)).then(
       async (changed) => {
         if (changed) await deps.cache.invalidate(id);
       },
