@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { expectMatchesSpec } from './helpers/openapi-contract.js';
 import { startTestService, uniquePatientId, type TestService } from './helpers/api-service.js';
+import { expectNotifiedOnEveryChannel } from './helpers/notifications.js';
 
 describe('POST /evaluate', () => {
   let svc: TestService;
@@ -102,8 +103,7 @@ describe('POST /evaluate', () => {
     const read = await svc.http.get(`/recommendation/${res.body.id}`).set('Authorization', `Bearer ${svc.token()}`);
     expect(read.status).to.equal(200);
     expectMatchesSpec(read, '/recommendation/{id}', 'get');
-    expect(read.body.notifications).to.have.length(1);
-    expect(read.body.notifications[0]).to.include({ channel: 'email', status: 'sent' });
+    expectNotifiedOnEveryChannel(read.body.notifications);
     const { recommendations, ...decision } = read.body;
     expect(recommendations).to.deep.equal(res.body.recommendations);
     expect(decision.ruleset).to.deep.equal(res.body.ruleset);

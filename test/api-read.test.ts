@@ -60,7 +60,7 @@ describe('Reading recommendations', () => {
       expect(stored).to.deep.equal(decided);
     });
 
-    it('shows the notification once the worker has processed the event', async () => {
+    it('shows each channel\'s notification as sent once the worker has processed the event', async () => {
       const created = await evaluate({ patient_id: uniquePatientId(), age: 30, recent_surgery: true });
       await svc.processed(created.id);
 
@@ -68,7 +68,9 @@ describe('Reading recommendations', () => {
 
       expect(res.status).to.equal(200);
       expectMatchesSpec(res, '/recommendation/{id}', 'get');
-      expect(res.body.notifications.map((n: { channel: string }) => n.channel)).to.deep.equal(['email']);
+      const notifications = res.body.notifications as Array<{ channel: string; status: string; sent_at: string }>;
+      expect(notifications.map((n) => `${n.channel}:${n.status}`)).to.deep.equal(['email:sent', 'sms:sent']);
+      for (const n of notifications) expect(Date.parse(n.sent_at)).to.be.at.least(Date.parse(created.created_at));
     });
 
     it('serves a settled recommendation from the cache with the same body and headers as from the store', async () => {
@@ -313,8 +315,8 @@ describe('Reading recommendations', () => {
       const list = await history(patientId);
       expect(list.body.items.map((r: RecommendationBody) => r.id)).to.deep.equal([first.body.id]);
       const read = await svc.http.get(`/recommendation/${first.body.id}`).set('Authorization', auth());
-      expect(read.body.notifications).to.have.length(1);
-      expect(notificationLogLines(first.body.id)).to.equal(1);
+      expect(read.body.notifications).to.have.length(2);
+      expect(notificationLogLines(first.body.id), 'one per channel').to.equal(2);
     });
 
     it('returns a 422 problem for the same key with a different body, and stores nothing new', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { rm } from 'node:fs/promises';
 import { startTestService, uniquePatientId } from './helpers/api-service.js';
+import { expectNotifiedOnEveryChannel } from './helpers/notifications.js';
 
 describe('restart', () => {
   it('serves what was stored before a restart: the recommendation, its notification, the history and the report', async () => {
@@ -29,7 +30,7 @@ describe('restart', () => {
         // Assert
         expect(after.status).to.equal(200);
         expect(after.body).to.deep.equal(before.body);
-        expect(after.body.notifications).to.have.length(1);
+        expectNotifiedOnEveryChannel(after.body.notifications);
         expect(history.body.items.map((r: { id: string }) => r.id)).to.deep.equal([created.body.id]);
         expect(report.body.total).to.equal(1);
       } finally {

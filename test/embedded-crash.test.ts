@@ -8,6 +8,7 @@ import { openSqliteStore } from '../core/store/store-sqlite.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { ALL_SCOPES, TEST_SECRET, uniquePatientId } from './helpers/api-service.js';
 import { spawnService, until, type ServiceProcess } from './helpers/processes.js';
+import { expectNotifiedOnEveryChannel, outboxKeys, simulatedDeliveries } from './helpers/notifications.js';
 
 /**
  * Embedded mode (no REDIS_URL): the queue lives in memory, so only the outbox
@@ -43,7 +44,7 @@ describe('embedded mode: a crash with an event in flight', function () {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('processes the event after a restart: counted once, notified once, nothing left pending', async () => {
+  it('processes the event after a restart: counted once, the pending notifications delivered once per key, nothing left pending', async () => {
     // Arrange: the worker takes the job and hangs in the (slow) notification.
     const first = await start(60_000);
     const res = await first.http
@@ -53,8 +54,8 @@ describe('embedded mode: a crash with an event in flight', function () {
     expect(res.status).to.equal(201);
     const id = res.body.id as string;
     store = openSqliteStore({ dataDir });
-    // No process announces "inside the job", so poll for the notification record it writes first.
-    await until(async () => (await store.getRecommendation(id))?.notifications.length === 1, 'the worker to start notifying');
+    // No process announces "inside the job", so poll for the pending notifications it writes first.
+    await until(async () => (await store.getRecommendation(id))?.notifications.length === 2, 'the worker to start notifying');
 
     // Act: crash, then start again with a fast notifier.
     first.signal('SIGKILL');
@@ -63,10 +64,11 @@ describe('embedded mode: a crash with an event in flight', function () {
     const second = await start(0);
     await second.waitForLog((l) => l.message === 'recommendation event processed' && l.recommendation_id === id, 10_000);
 
-    // Assert: one notification (the record made before the crash), counted once, outbox drained.
+    // Assert: the notifications left pending by the crash were delivered by the restart, once per key.
     const rec = await store.getRecommendation(id);
-    expect(rec?.notifications).to.have.length(1);
-    expect(second.logs.filter((l) => l.message === 'patient notified (simulated)' && l.recommendation_id === id)).to.have.length(0);
+    expectNotifiedOnEveryChannel(rec?.notifications);
+    expect(simulatedDeliveries(second.logs, id)).to.deep.equal(['email', 'sms']);
+    expect(await outboxKeys(dataDir, 'email')).to.deep.equal([`${id}:email`]);
     expect((await store.reportSummary()).total).to.equal(1);
     await until(async () => (await store.countPendingEvents()) === 0, 'the event to be confirmed');
   });

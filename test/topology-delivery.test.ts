@@ -5,6 +5,7 @@ import { uniquePatientId } from './helpers/api-service.js';
 import { expectMatchesSpec } from './helpers/openapi-contract.js';
 import { evaluate, processed, published, readRecommendation, useTopology, type ServiceProcess } from './helpers/processes.js';
 import { useRedis } from './setup/redis.js';
+import { expectNotifiedOnEveryChannel, simulatedDeliveries } from './helpers/notifications.js';
 
 /**
  * The production topology over SQLite + a real Redis: `npm run start:api`
@@ -33,8 +34,7 @@ describe('topology: a recommendation crosses from the API process to the worker 
     const read = await readRecommendation(top, api, id);
     expect(read.status).to.equal(200);
     expectMatchesSpec(read, '/recommendation/{id}', 'get');
-    expect(read.body.notifications).to.have.length(1);
-    expect(read.body.notifications[0]).to.include({ channel: 'email', status: 'sent' });
+    expectNotifiedOnEveryChannel(read.body.notifications);
     expect(read.body.recommendations).to.deep.equal(created.body.recommendations);
 
     const audit = await top.store().getAudit(id);
@@ -49,7 +49,7 @@ describe('topology: a recommendation crosses from the API process to the worker 
     const version = created.body.ruleset.version as string;
     expect(report.body.daily).to.deep.equal([{ date: today, total: 1, by_code: { PHYSICAL_THERAPY: 1 }, by_ruleset_version: { [version]: 1 } }]);
 
-    expect(count(worker.logs, 'patient notified (simulated)', id)).to.equal(1);
+    expect(simulatedDeliveries(worker.logs, id)).to.deep.equal(['email', 'sms']);
     expect(await top.store().countPendingEvents()).to.equal(0);
     expect(JSON.stringify(top.allLogs())).to.not.contain(patientId);
     const workerReady = await worker.http.get('/health/ready');
@@ -96,8 +96,8 @@ describe('topology: Idempotency-Key across the API process', function () {
     expect(count(api.logs, 'event published', id)).to.equal(1);
     expect(count(api.logs, 'idempotent replay', id)).to.equal(1);
     expect(await top.store().countPendingEvents()).to.equal(0);
-    expect((await readRecommendation(top, api, id)).body.notifications).to.have.length(1);
-    expect(count(worker.logs, 'patient notified (simulated)', id)).to.equal(1);
+    expectNotifiedOnEveryChannel((await readRecommendation(top, api, id)).body.notifications);
+    expect(simulatedDeliveries(worker.logs, id)).to.deep.equal(['email', 'sms']);
   });
 
   it('creates one recommendation when the same key and body arrive concurrently', async () => {
@@ -115,7 +115,7 @@ describe('topology: Idempotency-Key across the API process', function () {
     const [id] = [...ids] as [string];
     await processed(worker, id);
     expect((await history(api, top.token(), patientId)).map((r) => r.id)).to.deep.equal([id]);
-    expect((await readRecommendation(top, api, id)).body.notifications).to.have.length(1);
+    expectNotifiedOnEveryChannel((await readRecommendation(top, api, id)).body.notifications);
   });
 });
 
@@ -142,7 +142,7 @@ describe('topology: the Redis cache of GET /recommendation/{id}', function () {
     const worker = await top.worker();
     await processed(worker, id);
     const settled = await readRecommendation(top, api, id);
-    expect(settled.body.notifications).to.have.length(1);
+    expectNotifiedOnEveryChannel(settled.body.notifications);
     const again = await readRecommendation(top, api, id);
     expect(again.body).to.deep.equal(settled.body);
     // The worker's invalidation went through the shared Redis (the cache adapter's default key prefix):

@@ -3,14 +3,13 @@ import { createClient } from 'redis';
 import { uniquePatientId } from './helpers/api-service.js';
 import { evaluate, processed, published, readRecommendation, type ServiceProcess, type Topology, until, useTopology } from './helpers/processes.js';
 import { useRedis, type RedisHandle } from './setup/redis.js';
+import { expectNotifiedOnEveryChannel, simulatedDeliveries } from './helpers/notifications.js';
 
 /**
  * Redis outages under the production topology (API and worker processes,
  * SQLite + real Redis): no request fails, every event is delivered once
  * Redis is back, and every recommendation ends with exactly one notification.
  */
-const notified = (worker: ServiceProcess, id: string) =>
-  worker.logs.filter((l) => l.message === 'patient notified (simulated)' && l.recommendation_id === id).length;
 
 async function expectEachDeliveredOnce(top: Topology, api: ServiceProcess, worker: ServiceProcess, ids: string[]): Promise<void> {
   await Promise.all(ids.map((id) => processed(worker, id, 20_000)));
@@ -20,10 +19,8 @@ async function expectEachDeliveredOnce(top: Topology, api: ServiceProcess, worke
   const reads = [];
   for (const id of ids) reads.push(await readRecommendation(top, api, id));
   expect(reads.map((r) => r.status)).to.deep.equal(ids.map(() => 200));
-  expect(reads.map((r) => r.body.notifications)).to.satisfy((all: Array<Array<{ channel: string }>>) =>
-    all.every((n) => n.length === 1 && n[0]?.channel === 'email'),
-  );
-  expect(ids.map((id) => notified(worker, id))).to.deep.equal(ids.map(() => 1));
+  for (const r of reads) expectNotifiedOnEveryChannel(r.body.notifications);
+  expect(ids.map((id) => simulatedDeliveries(worker.logs, id))).to.deep.equal(ids.map(() => ['email', 'sms']));
   const audits = await Promise.all(ids.map((id) => top.store().getAudit(id)));
   expect(audits.filter((a) => a === undefined)).to.have.length(0);
 }
