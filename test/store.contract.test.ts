@@ -5,10 +5,10 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import { v7 as uuidv7 } from 'uuid';
-import { eventFor, patientKey, type Notification, type PatientId, type Recommendation } from '../core/domain/recommendation.js';
+import { eventFor, patientKey, type Notification, type PatientFacts, type PatientId, type Recommendation } from '../core/domain/recommendation.js';
 import { decodeCursor, encodeCursor } from '../core/store/history-cursor.js';
 import { toRecord } from '../core/store/recommendation-record.js';
-import type { AuditRecord, IdempotencyClaim, RecommendationStore } from '../core/store/store.js';
+import type { AuditRecord, IdempotencyClaim, RecommendationStore, ReplayableDecision } from '../core/store/store.js';
 import { openMongoStore } from '../core/store/store-mongo.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
 import { aRecommendation } from './helpers/fixtures.js';
@@ -411,6 +411,42 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         expect(open).not.to.have.property('from');
         expect(open.daily.map((d) => d.date)).to.include.members([d1, d2, d3, d4]);
         expect((await store.reportSummary(d4)).daily.map((d) => d.date)).to.include(d4).and.not.include(d3);
+      });
+    });
+
+    describe('decision provenance (iterateDecisions)', () => {
+      const facts = (age: number): PatientFacts => ({ age, bmi: 31.2, chronic_pain: true, recent_surgery: false, observations: { smoker: true } });
+      /** Our own decisions out of the shared store, in the order they came. */
+      const replayable = async (ids: string[], since?: string) => {
+        const seen: ReplayableDecision[] = [];
+        for await (const d of store.iterateDecisions(since)) if (ids.includes(d.id)) seen.push(d);
+        return seen;
+      };
+
+      it('keeps the facts a decision was made on for replay, and never returns them from a read', async () => {
+        const rec = aRecommendation();
+        await store.createRecommendation(rec, eventFor(rec), undefined, facts(70));
+        expect(await replayable([rec.id])).to.deep.equal([{ id: rec.id, createdAt: rec.created_at, codes: ['PHYSICAL_THERAPY'], facts: facts(70) }]);
+        expect(await store.getRecommendation(rec.id)).to.deep.equal(rec).and.not.to.have.property('facts');
+        expect(await store.getRecord(rec.id)).not.to.have.property('facts');
+        const page = await store.listPatientRecommendations(patientKey(rec.patient_id), 10);
+        expect(page.items[0]).to.deep.equal(rec);
+      });
+
+      it('yields a decision stored without facts with none, so it counts as not replayable', async () => {
+        const rec = aRecommendation({ recommendations: [], recommendation: null });
+        await create(rec);
+        expect(await replayable([rec.id])).to.deep.equal([{ id: rec.id, createdAt: rec.created_at, codes: [] }]);
+      });
+
+      it('yields oldest first, only those created at or after since, across batches', async () => {
+        const base = Date.UTC(2300, 0, 1) + randomInt(0, 1_000_000) * 60_000;
+        const recs = Array.from({ length: 1_205 }, (_, i) => aRecommendation({ id: uuidv7(), created_at: new Date(base + i * 1000).toISOString() }));
+        for (const [n, rec] of recs.entries()) await store.createRecommendation(rec, eventFor(rec), undefined, facts(n % 130));
+        const since = recs[5]?.created_at;
+        const seen = await replayable(recs.map((r) => r.id), since);
+        expect(seen.map((d) => d.id)).to.deep.equal(recs.slice(5).map((r) => r.id));
+        expect(seen[0]?.facts).to.deep.equal(facts(5));
       });
     });
 

@@ -68,7 +68,8 @@ export async function evaluatePatient(
     expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
   };
   const event = eventFor(recommendation);
-  const result = await deps.store.createRecommendation(recommendation, event, claim);
+  // The facts go to the store only (provenance for replay), never into the response, logs or event.
+  const result = await deps.store.createRecommendation(recommendation, event, claim, facts);
   if (result.outcome === 'conflict') {
     throw new AppError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request body');
   }

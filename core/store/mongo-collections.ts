@@ -1,5 +1,5 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { Notification, PatientId, RecommendationEvent, RecommendationOrigin, RulesetRef } from '../domain/recommendation.js';
+import type { Notification, PatientFacts, PatientId, RecommendationEvent, RecommendationOrigin, RulesetRef } from '../domain/recommendation.js';
 import type { RecommendationRecord, StoredDecision } from './recommendation-record.js';
 import type { AuditRecord } from './store.js';
 
@@ -19,6 +19,8 @@ export interface RecordDoc {
   ruleset: RulesetRef;
   /** CDS Hooks provenance with the card uuids; absent for POST /evaluate. */
   origin?: RecommendationOrigin;
+  /** The facts it was decided on, for impact analysis; reads project it away. */
+  facts?: PatientFacts;
 }
 
 /**
@@ -142,6 +144,7 @@ export function recordToDoc(record: RecommendationRecord): RecordDoc {
     decision: record.decision,
     ruleset: record.ruleset,
     ...(record.origin !== undefined ? { origin: record.origin } : {}),
+    ...(record.facts !== undefined ? { facts: record.facts } : {}),
   };
 }
 
@@ -168,4 +171,4 @@ export function docToAudit(doc: AuditDoc): AuditRecord {
 }
 
 /** Excludes the outbox from reads that only need the recommendation. */
-export const RECORD_PROJECTION = { outbox: 0 } as const;
+export const RECORD_PROJECTION = { outbox: 0, facts: 0 } as const;

@@ -1,5 +1,5 @@
 import type { MongoClient } from 'mongodb';
-import type { Recommendation, RecommendationEvent } from '../domain/recommendation.js';
+import type { PatientFacts, Recommendation, RecommendationEvent } from '../domain/recommendation.js';
 import { decideClaim } from './idempotency.js';
 import { toRecord } from './recommendation-record.js';
 import {
@@ -33,9 +33,9 @@ export type CreateOutcome =
   | { kind: 'replayed'; original: RecordDoc }
   | { kind: 'conflict' };
 
-export function newRecommendationDoc(rec: Recommendation, event: RecommendationEvent): RecommendationDoc {
+export function newRecommendationDoc(rec: Recommendation, event: RecommendationEvent, facts?: PatientFacts): RecommendationDoc {
   return {
-    ...recordToDoc(toRecord(rec)),
+    ...recordToDoc(toRecord(rec, facts)),
     outbox: { event, pending: true, published_at: null, attempts: 0 },
   };
 }

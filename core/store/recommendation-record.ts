@@ -2,6 +2,7 @@ import {
   patientKey,
   type FiredRule,
   type Notification,
+  type PatientFacts,
   type PatientId,
   type Recommendation,
   type RecommendationOrigin,
@@ -26,6 +27,8 @@ export interface RecommendationRecord {
   ruleset: RulesetRef;
   /** Provenance of a CDS Hooks call (hook, hookInstance, card uuids); absent for POST /evaluate. */
   origin?: RecommendationOrigin;
+  /** The facts the decision was made on, for replay; written once, never part of a read. */
+  facts?: PatientFacts;
 }
 
 /** What the rules decided, stored as one value. */
@@ -41,7 +44,7 @@ export interface NotificationRow {
   sentAt: string | null;
 }
 
-export function toRecord(rec: Recommendation): RecommendationRecord {
+export function toRecord(rec: Recommendation, facts?: PatientFacts): RecommendationRecord {
   return {
     id: rec.id,
     patientKey: patientKey(rec.patient_id),
@@ -50,6 +53,7 @@ export function toRecord(rec: Recommendation): RecommendationRecord {
     decision: { recommendation: rec.recommendation, recommendations: rec.recommendations },
     ruleset: { name: rec.ruleset.name, version: rec.ruleset.version, hash: rec.ruleset.hash },
     ...(rec.origin !== undefined ? { origin: rec.origin } : {}),
+    ...(facts !== undefined ? { facts } : {}),
   };
 }
 

@@ -128,6 +128,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX cds_feedback_date ON cds_feedback (date);
   `,
+  // Decision provenance: the facts a recommendation was decided on (JSON
+  // PatientFacts) for impact analysis; NULL for rows stored before, which
+  // therefore cannot be replayed.
+  `
+  ALTER TABLE recommendations ADD COLUMN facts TEXT;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

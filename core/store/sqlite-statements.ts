@@ -27,9 +27,10 @@ const RECOMMENDATION_COLUMNS =
 
 export function prepareStatements(db: Database.Database) {
   return {
-    insertRecommendation: db.prepare<RecommendationRow, void>(
-      `INSERT INTO recommendations (${RECOMMENDATION_COLUMNS})
-       VALUES (@id, @patient_key, @patient_id, @created_at, @decision, @ruleset_name, @ruleset_version, @ruleset_hash, @origin)`,
+    // Facts are written once and read only by impact analysis (sqlite-decisions.ts), never by the reads below.
+    insertRecommendation: db.prepare<RecommendationRow & { facts: string | null }, void>(
+      `INSERT INTO recommendations (${RECOMMENDATION_COLUMNS}, facts)
+       VALUES (@id, @patient_key, @patient_id, @created_at, @decision, @ruleset_name, @ruleset_version, @ruleset_hash, @origin, @facts)`,
     ),
     selectRecommendation: db.prepare<[string], RecommendationRow>(
       `SELECT ${RECOMMENDATION_COLUMNS} FROM recommendations WHERE id = ?`,

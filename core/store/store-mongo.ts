@@ -13,6 +13,7 @@ import {
 } from './mongo-collections.js';
 import { mongoCardFeedback } from './cds-feedback-mongo.js';
 import { insertClaimed, newRecommendationDoc } from './mongo-create.js';
+import { iterateMongoDecisions } from './mongo-decisions.js';
 import { assertTransactionsSupported, inTransaction, isDuplicateKey, retryOnDuplicateKey } from './mongo-transactions.js';
 import { toHistoryPage, withNotifications } from './recommendation-record.js';
 import { distinctCodes, foldReport } from './report-summary.js';
@@ -62,8 +63,8 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
   };
 
   return {
-    async createRecommendation(rec, event, idempotency) {
-      const doc = newRecommendationDoc(rec, event);
+    async createRecommendation(rec, event, idempotency, facts) {
+      const doc = newRecommendationDoc(rec, event, facts);
       if (!idempotency) {
         await recommendations.insertOne(doc);
         return { outcome: 'created', recommendation: { ...rec, notifications: [] } };
@@ -79,6 +80,7 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
       const doc = await findRecord(id);
       return doc ? (await load([doc]))[0] : undefined;
     },
+    iterateDecisions: (since) => iterateMongoDecisions(recommendations, since),
     async getRecord(id) {
       const doc = await findRecord(id);
       return doc ? docToRecord(doc) : undefined;

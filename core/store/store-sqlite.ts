@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Notification, Recommendation, RecommendationEvent } from '../domain/recommendation.js';
+import type { Notification, PatientFacts, Recommendation, RecommendationEvent } from '../domain/recommendation.js';
 import { AppError } from '../platform/errors.js';
 import { prepareCardStatements } from './cds-feedback-sqlite.js';
 import { decideClaim } from './idempotency.js';
@@ -9,6 +9,7 @@ import { toHistoryPage, toRecord, withNotifications } from './recommendation-rec
 import { distinctCodes, foldReport } from './report-summary.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { auditToRow, parseEvent, recordToRow, rowToAudit, rowToRecord, type RecommendationRow } from './sqlite-rows.js';
+import { iterateSqliteDecisions } from './sqlite-decisions.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import type { CreateResult, IdempotencyClaim, RecommendationStore } from './store.js';
 
@@ -78,7 +79,7 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
     return row ? load([row])[0] : undefined;
   };
 
-  const create = (rec: Recommendation, event: RecommendationEvent, claim: IdempotencyClaim | undefined): CreateResult => {
+  const create = (rec: Recommendation, event: RecommendationEvent, claim: IdempotencyClaim | undefined, facts: PatientFacts | undefined): CreateResult => {
     if (claim) {
       const stored = sql.selectClaim.get(claim.subject, claim.key);
       const decision = decideClaim(
@@ -100,7 +101,7 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
       if (decision.kind !== 'claim') sql.deleteClaim.run(claim.subject, claim.key);
       sql.insertClaim.run(claim.subject, claim.key, claim.fingerprint, rec.id, claim.expiresAt.getTime());
     }
-    sql.insertRecommendation.run(recordToRow(toRecord(rec)));
+    sql.insertRecommendation.run({ ...recordToRow(toRecord(rec)), facts: facts === undefined ? null : JSON.stringify(facts) });
     sql.insertOutbox.run(rec.id, JSON.stringify(event), rec.created_at);
     cards.insertCards(rec.id, rec.origin);
     return { outcome: 'created', recommendation: { ...rec, notifications: [] } };
@@ -125,7 +126,8 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
   };
 
   return {
-    createRecommendation: (rec, event, idempotency) => write(() => create(rec, event, idempotency)),
+    createRecommendation: (rec, event, idempotency, facts) => write(() => create(rec, event, idempotency, facts)),
+    iterateDecisions: (since) => iterateSqliteDecisions(db, read, since),
     getRecommendation: (id) => read(() => loadOne(id)),
     getRecord: (id) =>
       read(() => {

@@ -1,4 +1,4 @@
-import type { Notification, Recommendation, RecommendationEvent } from '../domain/recommendation.js';
+import type { Notification, PatientFacts, Recommendation, RecommendationEvent } from '../domain/recommendation.js';
 import type { RecommendationRecord } from './recommendation-record.js';
 
 /**
@@ -14,6 +14,16 @@ export interface IdempotencyClaim {
   /** Fingerprint of the request body: same key + other body is a conflict. */
   fingerprint: string;
   expiresAt: Date;
+}
+
+/** A stored decision as impact analysis replays it. */
+export interface ReplayableDecision {
+  id: string;
+  createdAt: string;
+  /** The codes that fired, highest priority first. */
+  codes: string[];
+  /** Absent for decisions stored before facts were kept. */
+  facts?: PatientFacts;
 }
 
 export type CreateResult =
@@ -90,7 +100,16 @@ export interface RecommendationStore {
     recommendation: Recommendation,
     event: RecommendationEvent,
     idempotency?: IdempotencyClaim,
+    /** The facts it was decided on, kept with it (never returned by reads) so it can be replayed. */
+    facts?: PatientFacts,
   ): Promise<CreateResult>;
+
+  /**
+   * Every stored decision created at or after `since` (ISO-8601), oldest
+   * first, read in batches so memory stays flat however many there are.
+   * For impact analysis: a decision stored without facts cannot be replayed.
+   */
+  iterateDecisions(since?: string): AsyncIterable<ReplayableDecision>;
 
   /** With its notifications; undefined when unknown. */
   getRecommendation(id: string): Promise<Recommendation | undefined>;
