@@ -2,8 +2,8 @@ import type { PatientId, PatientInput } from '../core/domain/recommendation.js';
 
 /**
  * Realistic POST /evaluate bodies: adults 18-95, a bmi or height and weight
- * (or neither), flags sometimes given and sometimes defaulted, now and then
- * observations. Seeded, so two runs send the same traffic.
+ * (or neither), flags sometimes given and sometimes defaulted, and, when
+ * asked for, now and then observations. Seeded, so two runs send the same traffic.
  */
 export interface PatientSource {
   /** The pool the bodies draw patient ids from: strings and integers, about half each. */
@@ -11,7 +11,17 @@ export interface PatientSource {
   next(): PatientInput;
 }
 
-export function patientSource(poolSize = 500, seed = 42): PatientSource {
+export interface PatientSourceOptions {
+  /**
+   * Add `smoker` and `systolic_bp` observations to about a fifth of the bodies.
+   * Only for a ruleset that declares them (bench/generated-ruleset.ts): under
+   * one that does not, such a body is a 400 by contract. Off by default, as
+   * the shipped ruleset declares no observations.
+   */
+  observations?: boolean;
+}
+
+export function patientSource(poolSize = 500, seed = 42, options: PatientSourceOptions = {}): PatientSource {
   const random = mulberry32(seed);
   const between = (min: number, max: number) => min + random() * (max - min);
   const integer = (min: number, max: number) => Math.floor(between(min, max + 1));
@@ -30,7 +40,11 @@ export function patientSource(poolSize = 500, seed = 42): PatientSource {
       }
       if (random() < 0.7) patient.chronic_pain = random() < 0.35;
       if (random() < 0.7) patient.recent_surgery = random() < 0.15;
-      if (random() < 0.2) patient.observations = { smoker: random() < 0.3, systolic_bp: integer(100, 180) };
+      // Drawn either way, so the rest of the traffic is the same with or without observations.
+      if (random() < 0.2) {
+        const observations = { smoker: random() < 0.3, systolic_bp: integer(100, 180) };
+        if (options.observations === true) patient.observations = observations;
+      }
       return patient;
     },
   };

@@ -26,12 +26,14 @@ const GENERATED_RULES = 200;
 
 /** Sequential awaited evaluations on this one thread, after a short JIT warm-up; the median of five slices. */
 export async function runRulesBench(seconds: number): Promise<RulesBenchResult> {
-  const patients = patientSource(500, 7);
+  // The generated ruleset declares the observations; the shipped one declares none, so its facts go without.
+  const patients = patientSource(500, 7, { observations: true });
   const facts: PatientFacts[] = Array.from({ length: 2000 }, () => toFacts(patients.next()));
+  const shippedFacts: PatientFacts[] = facts.map((f) => ({ ...f, observations: {} }));
   const shippedDir = path.join(PROJECT_ROOT, 'rules');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'clinical-rules-bench-'));
   try {
-    const shipped = await withRegistry(shippedDir, (recommender) => evaluationsPerSec(recommender, facts, seconds));
+    const shipped = await withRegistry(shippedDir, (recommender) => evaluationsPerSec(recommender, shippedFacts, seconds));
     await writeRuleset(dir, '1.0.0');
     const generated = await withRegistry(dir, (recommender) => evaluationsPerSec(recommender, facts, seconds));
     const validateCompileMs = {

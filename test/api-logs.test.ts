@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../core/platform/paths.js';
 import { startTestService, uniquePatientId, type TestService } from './helpers/api-service.js';
 
 /**
@@ -8,7 +10,8 @@ import { startTestService, uniquePatientId, type TestService } from './helpers/a
 describe('Application logs', () => {
   let svc: TestService;
   before(async () => {
-    svc = await startTestService();
+    // A ruleset that declares observations, so one can carry a canary value (activity_level is a string).
+    svc = await startTestService({ RULES_DIR: path.join(PROJECT_ROOT, 'test', 'fixtures', 'rules', 'observations') });
   });
   after(async () => svc.stop());
 
@@ -19,7 +22,7 @@ describe('Application logs', () => {
   it('never contain the patient id, values or body of an evaluated request', async () => {
     const patientId = `mrn-LOGCANARY-${Date.now()}`;
     const observation = `obsvalue-LOGCANARY-${Date.now()}`;
-    const body = { patient_id: patientId, age: 87, bmi: 41.37, height_cm: 163.21, weight_kg: 109.87, chronic_pain: true, recent_surgery: true, observations: { note: observation } };
+    const body = { patient_id: patientId, age: 87, bmi: 41.37, height_cm: 163.21, weight_kg: 109.87, chronic_pain: true, recent_surgery: true, observations: { activity_level: observation } };
 
     const res = await svc.http.post('/evaluate').set('Authorization', `Bearer ${svc.token()}`).send(body);
     expect(res.status, res.text).to.equal(201);

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { listRulesetFiles } from './ruleset-dir.js';
 
@@ -17,7 +17,8 @@ export async function resolveTargets(paths: readonly string[]): Promise<Targets>
     groups.set(dir, group);
   };
   for (const given of paths) {
-    const info = await stat(given).catch(() => undefined);
+    // A dangling link still exists: it is checked, and listed invalid, like any link.
+    const info = (await stat(given).catch(() => undefined)) ?? (await lstat(given).catch(() => undefined));
     if (info === undefined) throw new TargetError(`no such file or folder: ${given}`);
     if (info.isDirectory()) {
       const files = await listRulesetFiles(given);

@@ -1,84 +1,123 @@
 /**
- * Where a JSON text first goes wrong, as line and column. Node 20's
- * JSON.parse does not always say where ("Unexpected token '}'"), and a rule
- * author editing a file by hand needs to know. Only called after JSON.parse
- * has failed, so it only has to find the spot, not build values.
+ * Where a JSON text first goes wrong, as line and column, and what was
+ * expected there. Only called after JSON.parse has failed. V8's own message
+ * is not used: it quotes the text around the error ("Unexpected token 'r',
+ * "root:x:0:0"... is not valid JSON"), and an error must never show a file's
+ * content. Iterative, with an explicit stack, so a file nested a million
+ * levels deep cannot overflow the call stack.
  */
-export function jsonErrorLocation(text: string): { line: number; column: number } {
-  const offset = firstErrorOffset(text);
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+export interface JsonSyntaxError {
+  line: number;
+  column: number;
+  /** What the scanner wanted at that spot, in words; never the text found there. */
+  expected: string;
 }
 
-class Stop {
-  constructor(readonly offset: number) {}
+export function jsonSyntaxError(text: string): JsonSyntaxError {
+  const { offset, expected } = firstError(text);
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1, expected };
 }
 
-function firstErrorOffset(text: string): number {
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const HEX4 = /[0-9a-fA-F]{4}/y;
+
+function firstError(text: string): { offset: number; expected: string } {
   let i = 0;
-  const fail = (): never => {
-    throw new Stop(i);
-  };
+  /** Open containers: '}' for an object, ']' for an array. */
+  const stack: string[] = [];
   const space = (): void => {
-    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++;
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
   };
-  const literal = (word: string): void => {
-    for (const ch of word) {
-      if (text[i] !== ch) fail();
-      i++;
-    }
-  };
-  const string = (): void => {
+  const fail = (expected: string) => ({ offset: i, expected: i >= text.length ? `${expected}, but the file ends` : expected });
+
+  /** Scans a string at i (which is '"'); returns an error or undefined. */
+  const string = (): { offset: number; expected: string } | undefined => {
     i++;
-    while (text[i] !== '"') {
-      if (i >= text.length || text.charCodeAt(i) < 0x20) fail();
-      i += text[i] === '\\' ? 2 : 1;
-    }
-    i++;
-  };
-  const number = (): void => {
-    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
-    if (match === null) fail();
-    else i += match[0].length;
-  };
-  const list = (close: string, item: () => void): void => {
-    i++;
-    space();
-    if (text[i] === close) return void i++;
     for (;;) {
-      item();
-      space();
-      if (text[i] === close) return void i++;
-      if (text[i] !== ',') fail();
-      i++;
-      space();
+      if (i >= text.length) return fail('a closing double quote');
+      const code = text.charCodeAt(i);
+      if (code === 0x22) return void i++;
+      if (code < 0x20) return fail('no control character inside a string (escape it)');
+      if (code === 0x5c) {
+        const next = text[i + 1];
+        if (next === 'u') {
+          i += 2;
+          HEX4.lastIndex = i;
+          if (!HEX4.test(text)) return fail('four hexadecimal digits after \\u');
+          i += 4;
+        } else if (next !== undefined && '"\\/bfnrt'.includes(next)) {
+          i += 2;
+        } else {
+          i += 1;
+          return fail('an escape: one of \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX');
+        }
+      } else i++;
     }
   };
-  const member = (): void => {
-    if (text[i] !== '"') fail();
-    string();
-    space();
-    if (text[i] !== ':') fail();
-    i++;
-    value();
-  };
-  const value = (): void => {
+
+  for (;;) {
+    // Expecting a value.
     space();
     const ch = text[i];
-    if (ch === '{') list('}', member);
-    else if (ch === '[') list(']', value);
-    else if (ch === '"') string();
-    else if (ch === 't') literal('true');
-    else if (ch === 'f') literal('false');
-    else if (ch === 'n') literal('null');
-    else number();
-  };
-  try {
-    value();
-    space();
-    return i;
-  } catch (stop) {
-    if (stop instanceof Stop) return stop.offset;
-    throw stop;
+    if (ch === '{' || ch === '[') {
+      stack.push(ch === '{' ? '}' : ']');
+      i++;
+      space();
+      if (text[i] === stack.at(-1)) {
+        i++;
+        stack.pop();
+      } else if (ch === '{') {
+        if (text[i] !== '"') return fail('a property name in double quotes or "}"');
+        const bad = string();
+        if (bad) return bad;
+        space();
+        if (text[i] !== ':') return fail('":" after the property name');
+        i++;
+        continue;
+      } else continue;
+    } else if (ch === '"') {
+      const bad = string();
+      if (bad) return bad;
+    } else if (ch === 't' || ch === 'f' || ch === 'n') {
+      const word = ch === 't' ? 'true' : ch === 'f' ? 'false' : 'null';
+      if (!text.startsWith(word, i)) return fail('a value (true, false or null, spelt out in lower case)');
+      i += word.length;
+    } else {
+      NUMBER.lastIndex = i;
+      const match = NUMBER.exec(text);
+      if (match === null) return fail('a value: an object, array, string, number, true, false or null');
+      i += match[0].length;
+    }
+    // After a value: close containers, or a comma and the next member.
+    for (;;) {
+      space();
+      const close = stack.at(-1);
+      if (close === undefined) {
+        return i < text.length ? fail('nothing after the end of the JSON document') : { offset: i, expected: 'valid JSON' };
+      }
+      if (text[i] === close) {
+        i++;
+        stack.pop();
+        continue;
+      }
+      if (text[i] !== ',') return fail(`"," or "${close}"`);
+      i++;
+      if (close === '}') {
+        space();
+        if (text[i] !== '"') return fail('a property name in double quotes (no comma before "}")');
+        const bad = string();
+        if (bad) return bad;
+        space();
+        if (text[i] !== ':') return fail('":" after the property name');
+        i++;
+      }
+      break;
+    }
   }
 }

@@ -1,9 +1,11 @@
 import type { Decision, PatientFacts } from '../domain/recommendation.js';
+import { checkObservations } from './observation-check.js';
 import type { Recommender } from './recommender.js';
+import type { RulesetDefinition } from './ruleset-format.js';
 
 /** Anything that can hand out the ruleset serving right now. */
 export interface RulesetSource {
-  current(): { evaluate(facts: PatientFacts): Promise<Decision> };
+  current(): { definition: Pick<RulesetDefinition, 'version' | 'observations'>; evaluate(facts: PatientFacts): Promise<Decision> };
 }
 
 /**
@@ -13,6 +15,11 @@ export interface RulesetSource {
 export function createRulesRecommender(registry: RulesetSource): Recommender {
   return {
     // async, so "no ruleset loaded" arrives as a rejection like any other failure.
-    recommend: async (facts) => registry.current().evaluate(facts),
+    recommend: async (facts) => {
+      const ruleset = registry.current();
+      // The observations are checked against the same version that decides (400 on a mismatch).
+      checkObservations(ruleset.definition, facts.observations);
+      return ruleset.evaluate(facts);
+    },
   };
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import semver from 'semver';
 import { compileRuleset, type CompiledRuleset } from './compiled-ruleset.js';
-import { jsonErrorLocation } from './json-syntax.js';
+import { checkDepth } from './depth-check.js';
+import { DEFAULT_MAX_FILE_BYTES, readRulesetFile } from './file-read.js';
+import { jsonSyntaxError } from './json-syntax.js';
 import { ProblemList, type Problem } from './problem.js';
 import { runRulesetTests, reportFailures, type TestOutcome } from './ruleset-tests.js';
 import { checkSchema } from './schema-check.js';
@@ -11,9 +13,9 @@ import { checkSemantics } from './semantic-check.js';
 export interface CheckedRuleset {
   /** As given by the caller: a path for the CLI, a basename for the registry. */
   file: string;
-  /** `sha256:<hex>` of the bytes as read. */
+  /** `sha256:<hex>` of the bytes as read; '' when the file was not read. */
   hash: string;
-  /** The declared version when the file could be read that far, else null. */
+  /** The declared version when the file could be read that far and it is a semantic version, else null. */
   version: string | null;
   problems: Problem[];
   /** Outcomes of the embedded tests; empty when the file was too broken to run them. */
@@ -24,33 +26,57 @@ export interface CheckedRuleset {
   canonical?: string;
 }
 
-/** Reads and checks one file; a file that cannot be read is reported, not thrown. */
-export async function checkRulesetFile(path: string, file = path): Promise<CheckedRuleset> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    const problems = new ProblemList(file);
-    problems.add('', `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    return { file, hash: '', version: null, problems: problems.items, tests: [] };
-  }
-  return checkRulesetBytes(bytes, file);
+/** A file that was not read or not checked: listed invalid with one reason. */
+export function rejectedFile(file: string, message: string, hash = ''): CheckedRuleset {
+  const problems = new ProblemList(file);
+  problems.add('', message);
+  return { file, hash, version: null, problems: problems.items, tests: [] };
 }
 
-/** Parse, schema, semantics, then the file's own tests: valid means all four pass. */
+/** Reads (only a regular file, only up to `maxBytes`) and checks one file; nothing is thrown. */
+export async function checkRulesetFile(path: string, file = path, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<CheckedRuleset> {
+  const read = await readRulesetFile(path, maxBytes);
+  if (read.kind === 'gone') return rejectedFile(file, 'cannot read file: ENOENT');
+  if (read.kind === 'rejected') return rejectedFile(file, read.message);
+  return checkRulesetBytes(read.bytes, file);
+}
+
+export function hashOf(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/**
+ * Depth, parse, schema, semantics, then the file's own tests: valid means all
+ * pass. Whatever a file makes the checks throw (a stack overflow included)
+ * rejects that file, and only that file.
+ */
 export async function checkRulesetBytes(bytes: Buffer, file: string): Promise<CheckedRuleset> {
-  const hash = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const hash = hashOf(bytes);
+  try {
+    return await checkParsed(bytes, file, hash);
+  } catch (err) {
+    // The error's own message may quote the file; its class says enough.
+    const kind = err instanceof Error ? err.name : typeof err;
+    return rejectedFile(file, `could not be checked (${kind}); the file is rejected`, hash);
+  }
+}
+
+async function checkParsed(bytes: Buffer, file: string, hash: string): Promise<CheckedRuleset> {
   const problems = new ProblemList(file);
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   let document: unknown;
   try {
     document = JSON.parse(text);
-  } catch (err) {
-    problems.add('', `invalid JSON: ${describeParseError(err, text)}`);
+  } catch {
+    const { line, column, expected } = jsonSyntaxError(text);
+    problems.add('', `invalid JSON at line ${line} column ${column}: expected ${expected}`);
     return { file, hash, version: null, problems: problems.items, tests: [] };
   }
   const declared = (document as { version?: unknown } | null)?.version;
-  const version = typeof declared === 'string' ? declared : null;
+  // Shown in GET /rules even for an invalid file, so only when it is what a version looks like.
+  const version = typeof declared === 'string' && semver.valid(declared) === declared ? declared : null;
+  // Nothing recursive may touch the document before its depth is known.
+  if (!checkDepth(document, problems)) return { file, hash, version, problems: problems.items, tests: [] };
   const canonical = canonicalJson(document);
   const base = { file, hash, version, canonical };
 
@@ -60,17 +86,8 @@ export async function checkRulesetBytes(bytes: Buffer, file: string): Promise<Ch
 
   const compiled = await compileRuleset(document, { name: document.name, version: document.version, hash });
   const tests = await runRulesetTests(compiled, document.tests ?? []);
-  reportFailures(tests, problems);
+  reportFailures(tests, document, problems);
   return problems.empty ? { ...base, problems: [], tests, compiled } : { ...base, problems: problems.items, tests };
-}
-
-/** V8's message without its own position details, and the line and column authors count by. */
-function describeParseError(err: unknown, text: string): string {
-  const message = (err instanceof Error ? err.message : String(err))
-    .replace(/( in JSON)? at position \d+.*$/s, '')
-    .replace(/, (\.\.\.)?".*" is not valid JSON$/s, '');
-  const { line, column } = jsonErrorLocation(text);
-  return `${message} at line ${line} column ${column}`;
 }
 
 export function canonicalJson(value: unknown): string {

@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logger.js';
 import type { CompiledRuleset } from './compiled-ruleset.js';
 import { watchDir, type DirWatcher } from './dir-watcher.js';
 import { formatProblem } from './problem.js';
-import { buildStatus, type ActiveRuleset, type LastReload, type RulesStatus } from './registry-status.js';
+import { buildStatus, clipBytes, STATUS_LIMITS, type ActiveRuleset, type LastReload, type RulesStatus } from './registry-status.js';
 import { checkDir } from './ruleset-dir.js';
 import type { CheckedRuleset } from './ruleset-file.js';
 import { selectActive } from './select-active.js';
@@ -15,6 +15,8 @@ export { createRulesRecommender } from './rules-recommender.js';
 export interface RulesetRegistryOptions {
   dir: string;
   logger: Logger;
+  /** RULES_MAX_FILE_BYTES: a larger file is listed invalid without being read; default 1 MiB. */
+  maxFileBytes?: number;
   /** How long a written file must keep its size before rescanning; default 250 ms. */
   debounceMs?: number;
   /** Safety-net rescan interval for mounts that deliver no file events; default 3000 ms, 0 disables. */
@@ -42,6 +44,9 @@ export interface RulesetRegistry {
   close(): Promise<void>;
 }
 
+/** Problems listed when start fails; a folder of thousands of bad files must still give a readable line. */
+const MAX_START_ERRORS = 50;
+
 export function createRulesetRegistry(options: RulesetRegistryOptions): RulesetRegistry {
   const { dir, logger } = options;
   const events = new EventEmitter();
@@ -55,7 +60,7 @@ export function createRulesetRegistry(options: RulesetRegistryOptions): RulesetR
 
   async function rescan(): Promise<ReloadOutcome | undefined> {
     const previous = raw;
-    raw = await checkDir(dir, previous);
+    raw = await checkDir(dir, previous, options.maxFileBytes);
     const changed = [...raw.values()].filter((c) => previous.get(c.file) !== c);
     const removed = [...previous.keys()].filter((name) => !raw.has(name));
     if (changed.length === 0 && removed.length === 0 && lastReload !== undefined) return undefined;
@@ -81,7 +86,7 @@ export function createRulesetRegistry(options: RulesetRegistryOptions): RulesetR
     const outcome: ReloadOutcome = {
       ok: errors.length === 0,
       ...(active !== undefined ? { activeVersion: active.compiled.ref.version } : {}),
-      ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+      ...(errors.length > 0 ? { error: clipBytes(errors.join('; '), STATUS_LIMITS.reloadErrorBytes) } : {}),
     };
     lastReload = { at: new Date().toISOString(), ok: outcome.ok, ...(outcome.error !== undefined ? { error: outcome.error } : {}) };
     try {
@@ -128,7 +133,9 @@ export function createRulesetRegistry(options: RulesetRegistryOptions): RulesetR
       }
       if (active === undefined) {
         await watcher.close();
-        throw new Error(`no valid ruleset in ${dir}:\n${lastErrors.join('\n')}`);
+        const shown = lastErrors.slice(0, MAX_START_ERRORS);
+        if (lastErrors.length > shown.length) shown.push(`and ${lastErrors.length - shown.length} more`);
+        throw new Error(`no valid ruleset in ${dir}:\n${shown.join('\n')}`);
       }
     },
     current() {

@@ -1,7 +1,7 @@
 import { toFacts } from '../domain/patient-facts.js';
 import type { CompiledRuleset } from './compiled-ruleset.js';
 import { pointer, type ProblemList } from './problem.js';
-import type { RulesetTest } from './ruleset-format.js';
+import type { RulesetDefinition, RulesetTest } from './ruleset-format.js';
 
 export interface TestOutcome {
   /** Index in the file's `tests`, for the JSON pointer. */
@@ -27,14 +27,25 @@ export async function runRulesetTests(compiled: CompiledRuleset, tests: readonly
   );
 }
 
-export function reportFailures(outcomes: readonly TestOutcome[], problems: ProblemList): void {
+/**
+ * A failed test as pointers, not values: which expected codes did not fire
+ * (into `expect`) and which rules fired unexpectedly (their code), so the
+ * message quotes nothing from the file.
+ */
+export function reportFailures(outcomes: readonly TestOutcome[], def: Pick<RulesetDefinition, 'rules'>, problems: ProblemList): void {
+  const ruleOf = new Map(def.rules.map((rule, i) => [rule.recommendation.code, i]));
   for (const outcome of outcomes) {
-    if (!outcome.passed) {
-      problems.add(
-        pointer('tests', outcome.index),
-        `test "${outcome.name}" failed: expected ${codes(outcome.expected)}, got ${codes(outcome.actual)}`,
-      );
-    }
+    if (outcome.passed) continue;
+    const at = pointer('tests', outcome.index);
+    const fired = new Set(outcome.actual);
+    const expected = new Set(outcome.expected);
+    const missing = outcome.expected.flatMap((code, j) => (fired.has(code) ? [] : [`${at}/expect/${j}`]));
+    const extra = outcome.actual.flatMap((code) => (expected.has(code) ? [] : [`${pointer('rules', ruleOf.get(code) ?? -1)}/recommendation/code`]));
+    const parts = [
+      ...(missing.length > 0 ? [`expected but did not fire: ${missing.join(', ')}`] : []),
+      ...(extra.length > 0 ? [`fired but not expected: ${extra.join(', ')}`] : []),
+    ];
+    problems.add(at, `test failed: ${parts.join('; ')}`);
   }
 }
 

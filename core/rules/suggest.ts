@@ -17,6 +17,8 @@ export function editDistance(a: string, b: string): number {
  * (at most a third of the word's letters differ, case ignored).
  */
 export function closest(word: string, known: Iterable<string>): string | undefined {
+  // No name here is that long; a huge word is no typo, and comparing it would cost its length squared.
+  if (word.length > 100) return undefined;
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;

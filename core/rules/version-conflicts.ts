@@ -25,7 +25,7 @@ export function markVersionConflicts(checked: readonly CheckedRuleset[]): Checke
       ...rest,
       problems: [
         ...result.problems,
-        { file: result.file, pointer: '/version', message: `version "${result.version}" is also declared by ${names} with different content` },
+        { file: result.file, pointer: '/version', message: `this version is also declared by ${names} with different content` },
       ],
     };
   });
