@@ -35,7 +35,7 @@ describe('clinical-rules CLI', function () {
 
   it('validates the shipped rules folder with exit 0, checking rules/ when no path is given', async () => {
     const run = await cli(['validate']);
-    expect(run.stdout).to.equal('rules/1.0.0.json: ok (clinical-recommendations 1.0.0, 3 rules, 11 tests passed)\n1 file: 1 valid, 0 invalid\n');
+    expect(run.stdout).to.equal('rules/1.0.0.json: ok (clinical-recommendations 1.0.0, 3 rules, 11 tests passed)\n1 file: 1 valid, 0 invalid\nrules/fhir/facts.json: ok (FHIR facts mapping)\n');
     expect(run.code).to.equal(0);
   });
 
