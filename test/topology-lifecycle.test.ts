@@ -115,6 +115,8 @@ describe('topology: SIGTERM drains the API process', function () {
     const burst = await Promise.all(burstPatients.map((patient_id) => takenPost(api.port, token, { patient_id, age: 40, bmi: 31 })));
     for (const post of burst) post.conn.write(post.payload);
     const burstAnswers = burst.map((post) => post.conn.response(15_000));
+    // A client that connected and has said nothing yet (a preconnect, a pooled socket): not in flight, and it must not hold the drain.
+    const silent = await RawConnection.open(api.port);
 
     const signalledAt = Date.now();
     api.signal('SIGTERM');
@@ -139,6 +141,8 @@ describe('topology: SIGTERM drains the API process', function () {
     const storedIds = stored.flatMap((page) => page.items.map((rec) => rec.id));
     expect(storedIds).to.have.length(20);
     expect(answeredIds).to.include.members(storedIds);
+    await silent.serverClosed;
+    expect(silent.text()).to.equal('');
     expect(api.logs.map((l) => l.message)).to.include('api stopped');
     expect(api.logs.filter((l) => l.level === 'error')).to.deep.equal([]);
   });

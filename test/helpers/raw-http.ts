@@ -73,6 +73,25 @@ export class RawConnection {
     });
   }
 
+  /** Resolves once the server has sent text that starts with `prefix` (an interim `100 Continue`, say). */
+  waitForPrefix(prefix: string, timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`no "${prefix.trim()}" within ${timeoutMs} ms; received: ${this.text().slice(0, 300)}`)), timeoutMs);
+      const check = () => {
+        if (this.text().startsWith(prefix)) finish();
+        else if (this.closed) finish(new Error(`connection closed before "${prefix.trim()}"; received: ${this.text().slice(0, 300)}`));
+      };
+      const finish = (err?: Error) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
   /** The raw text the server has sent so far. */
   text(): string {
     return this.received.toString('latin1');
