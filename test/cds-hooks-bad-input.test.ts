@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Response } from 'supertest';
 import { expectMatchesSpec } from './helpers/openapi-contract.js';
 import { startTestService, uniquePatientId, type TestService } from './helpers/api-service.js';
-import { aChronicPainCondition, anObservation, aPatient, aSurgicalProcedure, bornYearsAgo, searchset, utcDaysFromToday } from './helpers/fhir-server.js';
+import { aChronicPainCondition, anObservation, aPatient, aSurgicalProcedure, searchset, utcDaysFromToday } from './helpers/fhir-server.js';
 
 const HOOK_PATH = '/cds-services/clinical-recommendations';
 
