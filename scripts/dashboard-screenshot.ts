@@ -8,7 +8,8 @@
  * so they are decided by the real use case with a clock set back, under
  * ruleset 1.0.0 and then 1.1.0, straight into a fresh SQLite file; the
  * service then relays their events and its worker counts them, as in
- * production. Today's recommendations go through the API.
+ * production. Today's recommendations go through the API: POST /evaluate,
+ * and CDS Hooks calls whose cards a clinician accepts or overrides.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,9 +22,9 @@ import { PROJECT_ROOT } from '../core/platform/paths.js';
 import { createLogger } from '../core/platform/logger.js';
 import { createRulesetRegistry, createRulesRecommender } from '../core/rules/ruleset-registry.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
-import { startTestService } from '../test/helpers/api-service.js';
+import { startTestService, type TestService } from '../test/helpers/api-service.js';
 import { launchChromium } from '../test/helpers/chromium.js';
-import { copyShippedRuleset, writeRuleset110 } from '../test/helpers/dashboard-data.js';
+import { cdsPatientView, copyShippedRuleset, writeRuleset110 } from '../test/helpers/dashboard-data.js';
 import { until } from '../test/helpers/processes.js';
 
 const { values: args } = parseArgs({ options: { out: { type: 'string', default: path.join(PROJECT_ROOT, 'docs', 'dashboard.png') }, width: { type: 'string', default: '1280' } } });
@@ -50,6 +51,35 @@ function samplePatient(n: number): PatientInput {
 function patientsOn(date: Date): number {
   const weekend = date.getUTCDay() === 0 || date.getUTCDay() === 6;
   return (weekend ? 6 : 18) + Math.floor(random() * 8);
+}
+
+/** How often clinicians accept each card in the sample; the rest they override. */
+const ACCEPTANCE: Record<string, number> = { 'Physical Therapy': 0.8, 'Weight Management Program': 0.45, 'Post-Op Rehabilitation Plan': 0.9 };
+
+/** Today's CDS Hooks calls from an EHR, and what the clinician did with each card. Returns the number of calls. */
+async function cardsWithFeedback(http: TestService['http'], token: string): Promise<number> {
+  const calls = 24;
+  for (let i = 0; i < calls; i += 1) {
+    const patient = {
+      id: `cds-sample-${i}`,
+      birthDate: random() < 0.6 ? '1948-04-12' : '1986-09-30',
+      chronicPain: random() < 0.6,
+      bmi: random() < 0.5 ? 33.4 : 24.1,
+      ...(random() < 0.3 && { surgeryDaysAgo: 6 }),
+    };
+    const call = await http.post('/cds-services/clinical-recommendations').set('Authorization', `Bearer ${token}`).send(cdsPatientView(patient));
+    if (call.status !== 200) throw new Error(`CDS Hooks call: ${call.status} ${call.text}`);
+    const cards = call.body.cards as Array<{ uuid: string; summary: string }>;
+    if (cards.length === 0) continue;
+    const feedback = cards.map((card) => ({
+      card: card.uuid,
+      outcome: random() < (ACCEPTANCE[card.summary] ?? 0.5) ? 'accepted' : 'overridden',
+      outcomeTimestamp: new Date().toISOString(),
+    }));
+    const stored = await http.post('/cds-services/clinical-recommendations/feedback').set('Authorization', `Bearer ${token}`).send({ feedback });
+    if (stored.status !== 200) throw new Error(`CDS Hooks feedback: ${stored.status} ${stored.text}`);
+  }
+  return calls;
 }
 
 async function main(): Promise<void> {
@@ -88,7 +118,8 @@ async function main(): Promise<void> {
         const res = await svc.http.post('/evaluate').set('Authorization', `Bearer ${writer}`).send(samplePatient(seeded + i));
         if (res.status !== 201) throw new Error(`POST /evaluate: ${res.status} ${res.text}`);
       }
-      const expected = seeded + 14;
+      const cdsCalls = await cardsWithFeedback(svc.http, svc.token(['recommendations:write'], 'ehr'));
+      const expected = seeded + 14 + cdsCalls;
       // The relay publishes the seeded events and the worker counts them: wait for the report to hold them all.
       await until(
         async () => (await svc.http.get('/reports/summary').set('Authorization', `Bearer ${analyst}`)).body.total === expected,

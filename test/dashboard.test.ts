@@ -1,3 +1,5 @@
+// page.evaluate callbacks run in the browser: they need the DOM types.
+/// <reference lib="dom" />
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';

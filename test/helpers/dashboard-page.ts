@@ -1,3 +1,5 @@
+// page.evaluate callbacks run in the browser: they need the DOM types.
+/// <reference lib="dom" />
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
