@@ -28,6 +28,8 @@ export interface BullmqPublisherOptions extends BullmqOptions {
 export type BullmqPublisher = EventPublisher & QueueInspector;
 
 const DAY_SECONDS = 24 * 60 * 60;
+/** Worker deaths a job survives before it goes to the failed set (a job that kills every worker stops there). */
+const MAX_STALLED_COUNT = 5;
 
 export function createBullmqPublisher(options: BullmqPublisherOptions): BullmqPublisher {
   const { logger, attempts = 5, backoffMs = 1000, timeoutMs = 2000 } = options;
@@ -119,6 +121,9 @@ export function createBullmqConsumer(options: BullmqConsumerOptions): EventConsu
           ...(options.lockDurationMs !== undefined
             ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs }
             : {}),
+          // A job whose worker died (kill -9, OOM) is taken up again; BullMQ's default fails it
+          // for good on the second such death, which would leave its notifications pending.
+          maxStalledCount: MAX_STALLED_COUNT,
           // The version check is a command inside BullMQ's connection setup; if Redis drops
           // during it, the worker stays broken for good. Without it, blocking reads round up
           // to whole seconds, which only matters for sub-second retry backoffs.
