@@ -5,30 +5,13 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { resolveJwt } from '../core/auth/dev-secret.js';
-import { loadConfig } from '../core/platform/config.js';
 import { createLogger } from '../core/platform/logger.js';
 import { MAX_CONDITION_DEPTH } from '../core/rules/depth-check.js';
 import { readRulesetFile } from '../core/rules/file-read.js';
 import { checkRulesetBytes } from '../core/rules/ruleset-file.js';
 import { createRulesetRegistry, type ReloadOutcome, type RulesetRegistry } from '../core/rules/ruleset-registry.js';
+import { deepRulesetJson, makeDevSecret } from './fixtures/rules/hostile.js';
 import { GERIATRIC, rule, ruleset, versionJson } from './fixtures/rules/ruleset-builders.js';
-
-/** A condition tree `levels` deep (all > all > ... > one fact condition, the leaf counted), as text: JSON.stringify would overflow. */
-export function deepConditionsText(levels: number): string {
-  return `${'{"all":['.repeat(levels - 1)}{"fact":"age","operator":"greaterThan","value":1}${']}'.repeat(levels - 1)}`;
-}
-
-export function deepRulesetJson(version: string, levels: number): string {
-  return JSON.stringify(ruleset([rule('deep', { all: [] })], { version })).replace('{"all":[]}', deepConditionsText(levels));
-}
-
-/** The development JWT secret as the service makes it: generated into DATA_DIR on first start. */
-export function makeDevSecret(dataDir: string): { file: string; secret: string } {
-  const { config, devSecretFile } = resolveJwt(loadConfig({ DATA_DIR: dataDir }));
-  if (devSecretFile === undefined || config.jwt.secret === undefined) throw new Error('no development secret was generated');
-  return { file: devSecretFile, secret: config.jwt.secret };
-}
 
 function reloaded(registry: RulesetRegistry, wanted: (o: ReloadOutcome) => boolean): Promise<ReloadOutcome> {
   return new Promise((resolve, reject) => {
