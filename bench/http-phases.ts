@@ -1,4 +1,5 @@
 import { signToken } from '../core/auth/sign-token.js';
+import { cdsHooks } from './cds-hooks-load.js';
 import { EvaluateLog } from './evaluate-log.js';
 import { reloadOutcome, stageReload, type StagedReload } from './hot-reload.js';
 import { interleave, interleavedRow, type Interleaved } from './interleave.js';
@@ -9,7 +10,7 @@ import type { HotReloadResult, MemoryResult } from './report.js';
 import { summarize, type ScenarioResult, type Slice } from './slices.js';
 import type { Stack } from './stack.js';
 
-export type HttpScenario = 'evaluate' | 'recommendation' | 'history' | 'memory';
+export type HttpScenario = 'evaluate' | 'recommendation' | 'history' | 'cds-hooks' | 'memory';
 
 export interface HttpOptions {
   connections: number;
@@ -85,6 +86,10 @@ export async function runHttpPhases(stack: Stack, options: HttpOptions): Promise
   }
   if (options.scenarios.has('history')) {
     await interleaved('GET /patients/{id}/recommendations', (length) => patientHistory(target, patients.ids, length));
+  }
+
+  if (options.scenarios.has('cds-hooks')) {
+    await interleaved('POST /cds-services (patient-view)', (length) => cdsHooks(target, length));
   }
 
   let memory: MemoryResult | undefined;

@@ -73,7 +73,7 @@ function historyRequests(target: Target, patients: readonly PatientId[]): autoca
  * own duration and latency histogram include both: the req/s of a list of
  * requests came out lower, and its p99 higher, than the service's.)
  */
-function drive(name: string, options: autocannon.Options): Promise<Slice> {
+export function drive(name: string, options: autocannon.Options): Promise<Slice> {
   const samples: string[] = [];
   const requests = options.requests?.map((request) => ({
     ...request,

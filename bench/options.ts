@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const HTTP_SCENARIOS = ['evaluate', 'recommendation', 'history', 'memory'] as const;
+export const HTTP_SCENARIOS = ['evaluate', 'recommendation', 'history', 'cds-hooks', 'memory'] as const;
 export const SCENARIOS = [...HTTP_SCENARIOS, 'rules'] as const;
 
 export const USAGE = `usage: npm run bench -- [options]

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { RulesBenchResult } from './rules-bench.js';
 import type { ScenarioResult } from './slices.js';
+import { cdsHooksBudget } from './cds-hooks-budget.js';
 
 export interface MemoryResult {
   requests: number;
@@ -75,6 +76,7 @@ export function checkBudgets(report: Omit<BenchReport, 'budgets'>): Budget[] {
     check(`POST /evaluate >= ${minEvaluate * 100}% of ceiling req/s`, evaluate?.ratioToCeiling ?? undefined, (r) => r >= minEvaluate, pct, atBudgetLoad),
     p99Budget(evaluate, embeddedOnly ?? atBudgetLoad),
     check('GET /recommendation/{id} >= 100% of ceiling req/s', read?.ratioToCeiling ?? undefined, (r) => r >= 1, pct, embeddedOnly ?? atBudgetLoad),
+    cdsHooksBudget(report.scenarios),
     check('zero errors and non-2xx in every scenario', failed, (n) => n === 0, (n) => `${n} failed`),
     check(
       `API RSS grows < 10% over ${MEMORY_REQUESTS} requests after warm-up`,

@@ -7,7 +7,7 @@ describe('bench: command-line options', () => {
 
     expect(options.nodeFlags).to.deep.equal([]);
     expect(options).to.include({ duration: 10, rounds: 5, connections: 50, memoryRequests: 100_000, redis: false, strict: false });
-    expect([...options.scenarios]).to.deep.equal(['evaluate', 'recommendation', 'history', 'memory', 'rules']);
+    expect([...options.scenarios]).to.deep.equal(['evaluate', 'recommendation', 'history', 'cds-hooks', 'memory', 'rules']);
   });
 
   it('offers --single-threaded-gc, and any other node flag, with --node-flag=<flag> (repeatable)', () => {
