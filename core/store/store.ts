@@ -140,7 +140,7 @@ export interface RecommendationStore {
   /**
    * Worker task, before delivering: records each channel's notification as
    * `pending` unless it exists, and turns a `failed` one back to `pending`,
-   * all in one write (a reader never sees one channel without the other).
+   * for every channel before any is delivered (SQLite: one transaction).
    * Returns what is stored, in the order asked: `sent` means nothing is left
    * to deliver; `pending` means deliver (again, with the same key: a worker
    * may have died mid-delivery).
