@@ -33,15 +33,9 @@ export async function runProcess(service: string, start: (config: Config, logger
   const logger = createLogger(config.logLevel, { service });
   if (devSecretFile) warnDevSecret(logger, devSecretFile);
 
-  let running: Stoppable;
-  try {
-    running = await start(config, logger);
-  } catch (err) {
-    logger.error({ err }, `${service} failed to start`);
-    process.stderr.write(`${service} failed to start: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-
+  // Listening for signals before the start: a SIGTERM while starting (a quick
+  // rollback) waits for the start, then drains, instead of killing mid-way.
+  const starting = start(config, logger);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -54,16 +48,26 @@ export async function runProcess(service: string, start: (config: Config, logger
       logger.error({ signal, grace_ms: graceMs }, 'drain did not finish within the grace period; exiting');
       process.exit(1);
     }, graceMs);
-    running.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    starting
+      .then((running) => running.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    await starting;
+  } catch (err) {
+    logger.error({ err }, `${service} failed to start`);
+    process.stderr.write(`${service} failed to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
 }
 
 function warnDevSecret(logger: Logger, file: string): void {
