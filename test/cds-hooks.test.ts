@@ -76,6 +76,10 @@ describe('CDS Hooks: discovery and patient-view', () => {
       const read = await svc.http.get(`/recommendation/${String(stored?.id)}`).set('Authorization', `Bearer ${svc.token()}`);
       expect(read.body.notifications).to.deep.equal([]);
       expectMatchesSpec(read, '/recommendation/{id}', 'get');
+      // Correlated by ids only: no patient id, no clinical value in the application log.
+      const logged = JSON.stringify(svc.logs);
+      expect(logged).to.contain(String(stored?.id)).and.not.contain(patientId);
+      expect(logged).not.to.contain(bornYearsAgo(70));
     });
 
     it('answers {cards: []} when no rule fires, and still stores the decision', async () => {
@@ -86,9 +90,9 @@ describe('CDS Hooks: discovery and patient-view', () => {
       expect(await history(patientId)).to.have.length(1);
     });
 
-    it('treats a prefetch key the EHR left out, with no fhirServer, as no data', async () => {
+    it('treats a prefetch key the EHR left out, with no fhirServer, as no data, and ignores keys it did not ask for', async () => {
       const patientId = uniquePatientId();
-      const res = await call(hookCall(patientId, { patient: aPatient(patientId, bornYearsAgo(80)) }));
+      const res = await call(hookCall(patientId, { patient: aPatient(patientId, bornYearsAgo(80)), user: 'Practitioner/123' }));
       expect(res.status).to.equal(200);
       expect(res.body.cards).to.deep.equal([]);
     });
