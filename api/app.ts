@@ -19,6 +19,7 @@ import { evaluateHandler } from './routes/evaluate.js';
 import { getRecommendationHandler, listPatientRecommendationsHandler } from './routes/recommendations.js';
 import { getReportSummaryHandler } from './routes/reports.js';
 import { getRulesHandler } from './routes/rules.js';
+import { RULES_IMPACT_PATH, rulesetBodyParser, rulesImpactHandler } from './routes/rules-impact.js';
 import { cdsDiscoveryHandler, cdsPatientViewHandler } from './routes/cds-hooks.js';
 import { cdsHooksCors } from './routes/cds-hooks-cors.js';
 import { cdsFeedbackHandler } from './routes/cds-hooks-feedback.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   logger: Logger;
   /** Per token subject (or client address) limits; see rate-limit.ts. */
   rateLimit: RequestHandler;
+  /** RULES_MAX_FILE_BYTES: the largest candidate ruleset POST /rules/impact reads. */
+  rulesMaxFileBytes: number;
 }
 
 const BODY_LIMIT = '64kb';
@@ -68,12 +71,14 @@ export function createApp(deps: AppDeps): Express {
     getRecommendation: getRecommendationHandler(deps),
     listPatientRecommendations: listPatientRecommendationsHandler(deps),
     getRules: getRulesHandler(deps.rulesStatus),
+    rulesImpact: rulesImpactHandler(deps.store),
     getReportSummary: getReportSummaryHandler(deps.store),
     cdsDiscovery: cdsDiscoveryHandler(deps.cdsHooks.fhirFacts),
     cdsPatientView: cdsPatientViewHandler({ ...deps, ...deps.cdsHooks }),
     cdsFeedback: cdsFeedbackHandler(deps.store),
   };
   const operations = operationsOf(dereferencedOpenapi);
+  const rulesetBody = rulesetBodyParser(deps.rulesMaxFileBytes);
   const validation = createRequestValidation(openapiDocument);
   for (const operation of operations) {
     const handler = handlers[operation.operationId];
@@ -81,7 +86,7 @@ export function createApp(deps: AppDeps): Express {
       if (operation.scope !== undefined) throw new Error(`openapi.yaml: no handler for the secured operation ${operation.operationId}`);
       continue; // health, metrics and the spec itself: served below.
     }
-    app[operation.method](operation.expressPath, ...stepsBefore(operation, deps.verifyToken), ...validation, handler);
+    app[operation.method](operation.expressPath, ...stepsBefore(operation, deps.verifyToken, rulesetBody), ...validation, handler);
   }
   for (const id of Object.keys(handlers)) {
     if (!operations.some((o) => o.operationId === id)) throw new Error(`openapi.yaml: no operation ${id}`);
@@ -108,10 +113,11 @@ export function createApp(deps: AppDeps): Express {
 
 const parseJson = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
 
-function stepsBefore(operation: Operation, verifyToken: TokenVerifier): RequestHandler[] {
+function stepsBefore(operation: Operation, verifyToken: TokenVerifier, rulesetBody: RequestHandler): RequestHandler[] {
   const steps: RequestHandler[] = [];
   if (operation.scope !== undefined) steps.push(requireScope(verifyToken, operation.scope));
-  if (operation.jsonBody) steps.push(requireJsonBody, limitStreamedBody, parseJson);
+  if (operation.jsonBody && operation.expressPath === RULES_IMPACT_PATH) steps.push(requireJsonBody, rulesetBody);
+  else if (operation.jsonBody) steps.push(requireJsonBody, limitStreamedBody, parseJson);
   return steps;
 }
 

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { sendProblem } from './problem.js';
+import { RULES_IMPACT_PATH } from './routes/rules-impact.js';
 
 /** The largest request body the service reads: 64 KiB (DESIGN, POST /evaluate). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -10,6 +11,8 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  * cannot keep it busy by sending the rest slowly.
  */
 export const rejectDeclaredOversize: RequestHandler = (req, res, next) => {
+  // A candidate ruleset (POST /rules/impact) has its own, larger limit: RULES_MAX_FILE_BYTES.
+  if (req.path === RULES_IMPACT_PATH) return next();
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > BODY_LIMIT_BYTES) return tooLarge(res);
   next();

@@ -91,6 +91,7 @@ export async function startApiService(config: Config, logger: Logger, options: {
     health,
     metrics,
     logger,
+    rulesMaxFileBytes: config.rulesMaxFileBytes,
     rateLimit: createRateLimiter({ perMinute: config.rateLimitPerMinute, verifyToken, logger, ...(adapters.redis ? { redis: adapters.redis } : {}) }),
   });
   const server = await listen(app, config.port);

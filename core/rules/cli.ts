@@ -1,6 +1,7 @@
 import { rulesMaxFileBytes, type Env } from '../platform/config.js';
 import { ConfigError } from '../platform/errors.js';
 import { parseArgs, USAGE } from './cli-args.js';
+import { runImpactCommand } from './cli-impact.js';
 import { jsonReport, testLines, validateLines } from './cli-report.js';
 import { resolveTargets, TargetError } from './cli-targets.js';
 import { checkRulesetFile, type CheckedRuleset } from './ruleset-file.js';
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[], env: Env = {}): Promise<numb
     console.error(`clinical-rules: ${err.message}`);
     return 2;
   }
+  if (request.kind === 'impact') return runImpactCommand(request, maxBytes);
   let targets;
   try {
     // rules/fhir/facts.json is checked by its own schema, below, not as a ruleset.

@@ -2,7 +2,6 @@ import type { Decision, FiredRule, PatientFacts, RulesetRef } from '../domain/re
 import { compileCondition, type CompiledCondition } from './compile-condition.js';
 import { factLayout } from './compile-facts.js';
 import type { Test } from './compile-operators.js';
-import { reasonsFor } from './reasons.js';
 import type { RuleDefinition, RulesetDefinition } from './ruleset-format.js';
 
 /**
