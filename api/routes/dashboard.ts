@@ -17,11 +17,10 @@ const CHART_JS_FILES = ['chart.umd.min.js', 'chart.umd.min.js.map'];
  */
 export function dashboardRoutes(): Router {
   const router = Router();
-  // Served as /dashboard (no trailing slash), so that /dashboard/ is not a second copy of the page.
+  // (express also matches /dashboard/ here; the page links its files by absolute path, so both work.)
   router.get('/dashboard', (_req, res) => {
     res.sendFile(path.join(DASHBOARD_DIR, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } });
   });
-  router.get('/dashboard/', (_req, res) => res.redirect(301, '/dashboard'));
   router.use('/dashboard/assets', express.static(path.join(DASHBOARD_DIR, 'assets'), { index: false, redirect: false }));
   for (const file of CHART_JS_FILES) {
     router.get(`/dashboard/vendor/${file}`, (_req, res) => {
