@@ -56,6 +56,8 @@ describe('loadConfig', () => {
       cacheTtlSeconds: 300,
       rateLimitPerMinute: 1200,
       shutdownGraceMs: 8000,
+      cdsFhirTimeoutMs: 2000,
+      cdsFhirServers: undefined,
     });
   });
 
@@ -88,6 +90,8 @@ describe('loadConfig', () => {
         CACHE_TTL_SECONDS: '60',
         RATE_LIMIT_PER_MINUTE: '0',
         SHUTDOWN_GRACE_MS: '3000',
+        CDS_FHIR_TIMEOUT_MS: '750',
+        CDS_FHIR_SERVERS: 'https://ehr.example.org/fhir/R4, http://10.0.0.5:8080',
       },
       '/srv/app',
     );
@@ -108,6 +112,8 @@ describe('loadConfig', () => {
       cacheTtlSeconds: 60,
       rateLimitPerMinute: 0,
       shutdownGraceMs: 3000,
+      cdsFhirTimeoutMs: 750,
+      cdsFhirServers: new Set(['https://ehr.example.org', 'http://10.0.0.5:8080']),
     });
   });
 
@@ -153,6 +159,9 @@ describe('loadConfig', () => {
     { name: 'WORKER_LOCK_DURATION_MS under a second', env: { WORKER_LOCK_DURATION_MS: '999' }, variable: 'WORKER_LOCK_DURATION_MS' },
     { name: 'NOTIFY_DELAY_MS that is not a number', env: { NOTIFY_DELAY_MS: 'soon' }, variable: 'NOTIFY_DELAY_MS' },
     { name: 'CACHE_TTL_SECONDS 0', env: { CACHE_TTL_SECONDS: '0' }, variable: 'CACHE_TTL_SECONDS' },
+    { name: 'CDS_FHIR_TIMEOUT_MS 0', env: { CDS_FHIR_TIMEOUT_MS: '0' }, variable: 'CDS_FHIR_TIMEOUT_MS' },
+    { name: 'CDS_FHIR_SERVERS with a name that is not a URL', env: { CDS_FHIR_SERVERS: 'https://ehr.example.org, ehr2' }, variable: 'CDS_FHIR_SERVERS' },
+    { name: 'CDS_FHIR_SERVERS with an ftp:// origin', env: { CDS_FHIR_SERVERS: 'ftp://ehr.example.org' }, variable: 'CDS_FHIR_SERVERS' },
     { name: 'RULES_MAX_FILE_BYTES that is not a number', env: { RULES_MAX_FILE_BYTES: '1MB' }, variable: 'RULES_MAX_FILE_BYTES' },
     { name: 'RULES_MAX_FILE_BYTES too small for any ruleset', env: { RULES_MAX_FILE_BYTES: '10' }, variable: 'RULES_MAX_FILE_BYTES' },
   ];
