@@ -92,11 +92,11 @@ describe('clinical-rules CLI', function () {
       const runs = await Promise.all([cli(['lint']), cli(['validate', '--fix']), cli(['test', 'no/such/file.json']), cli(['validate', empty]), cli([])]);
       expect(runs.map((r) => r.code)).to.deep.equal([2, 2, 2, 2, 2]);
       expect(runs.map((r) => r.stderr.split('\n')[0])).to.deep.equal([
-        'clinical-rules: unknown command "lint" (expected validate or test)',
+        'clinical-rules: unknown command "lint" (expected validate, test or impact)',
         'clinical-rules: unknown option "--fix"',
         'clinical-rules: no such file or folder: no/such/file.json',
         `clinical-rules: no ruleset files (*.json) in ${empty}`,
-        'clinical-rules: missing command (validate or test)',
+        'clinical-rules: missing command (validate, test or impact)',
       ]);
       expect(runs.every((r) => r.stdout === '')).to.equal(true);
     } finally {
