@@ -25,6 +25,16 @@ describe('notifications: the delivery log (a JSON-lines file of keys)', () => {
     expect(await keysInFile()).to.deep.equal(['r1:email', 'r1:sms']);
   });
 
+  it('writes every key of a concurrent burst, each once', async () => {
+    const log = await openDeliveryLog(file);
+    const keys = Array.from({ length: 200 }, (_, i) => `r${i}:sms`);
+    const results = await Promise.all([...keys, ...keys].map((key) => log.append({ key, at: '2026-01-01T00:00:00.000Z' })));
+    await log.close();
+
+    expect(results.filter(Boolean)).to.have.length(200);
+    expect(await keysInFile()).to.deep.equal(keys);
+  });
+
   it('knows the keys of an earlier run, with their times', async () => {
     const before = await openDeliveryLog(file);
     await before.append({ key: 'r1:email', at: '2026-01-01T00:00:00.000Z' });
@@ -38,9 +48,9 @@ describe('notifications: the delivery log (a JSON-lines file of keys)', () => {
     expect(await keysInFile()).to.deep.equal(['r1:email']);
   });
 
-  it('sees what another process appended to the same file since it opened', async () => {
-    const mine = await openDeliveryLog(file);
-    const theirs = await openDeliveryLog(file);
+  it('shared, sees what another process appended to the same file since it opened', async () => {
+    const mine = await openDeliveryLog(file, { shared: true });
+    const theirs = await openDeliveryLog(file, { shared: true });
 
     await theirs.append({ key: 'r1:email', at: '2026-01-01T00:00:00.000Z' });
 

@@ -52,7 +52,7 @@ function uniqueDays(n: number): string[] {
 /** A notification the way the worker leaves it once the channel confirmed: begun, then sent. */
 async function sendNotification(store: RecommendationStore, id: string, channel: string, sentAt: string): Promise<Notification> {
   await store.beginNotifications(id, [channel]);
-  await store.markNotificationSent(id, channel, sentAt);
+  await store.markNotificationsSent(id, [{ channel, sentAt }]);
   return { channel, status: 'sent', sent_at: sentAt };
 }
 
@@ -339,18 +339,28 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         expect(await store.beginNotifications(rec.id, ['sms', 'email']), 'begun again: still pending').to.deep.equal([pending[1], pending[0]]);
       });
 
-      it('marks a notification sent with its time; beginning it again leaves it sent', async () => {
+      it('marks notifications sent with their times, several in one call; beginning them again leaves them sent', async () => {
         const rec = aRecommendation();
         await create(rec);
-        await store.beginNotifications(rec.id, ['email', 'sms']);
+        await store.beginNotifications(rec.id, ['email', 'push', 'sms']);
 
-        await store.markNotificationSent(rec.id, 'email', '2025-02-17T10:00:01.000Z');
+        await store.markNotificationsSent(rec.id, [{ channel: 'email', sentAt: '2025-02-17T10:00:01.000Z' }]);
 
         const email = { channel: 'email', status: 'sent', sent_at: '2025-02-17T10:00:01.000Z' };
-        const sms = { channel: 'sms', status: 'pending', sent_at: null };
-        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([email, sms]);
-        expect(await store.beginNotifications(rec.id, ['email', 'sms'])).to.deep.equal([email, sms]);
-        await store.markNotificationSent(rec.id, 'email', '2025-02-17T11:00:00.000Z');
+        const pending = (channel: string) => ({ channel, status: 'pending', sent_at: null });
+        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([email, pending('push'), pending('sms')]);
+        await store.markNotificationsSent(rec.id, [
+          { channel: 'sms', sentAt: '2025-02-17T10:00:02.000Z' },
+          { channel: 'push', sentAt: '2025-02-17T10:00:03.000Z' },
+        ]);
+        const all = [
+          email,
+          { channel: 'push', status: 'sent', sent_at: '2025-02-17T10:00:03.000Z' },
+          { channel: 'sms', status: 'sent', sent_at: '2025-02-17T10:00:02.000Z' },
+        ];
+        expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal(all);
+        expect(await store.beginNotifications(rec.id, ['email', 'push', 'sms'])).to.deep.equal(all);
+        await store.markNotificationsSent(rec.id, [{ channel: 'email', sentAt: '2025-02-17T11:00:00.000Z' }]);
         await store.markNotificationFailed(rec.id, 'email');
         expect((await store.getRecommendation(rec.id))?.notifications[0], 'a sent one keeps its first time').to.deep.equal(email);
       });
@@ -364,7 +374,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([{ channel: 'email', status: 'failed', sent_at: null }]);
 
         expect(await store.beginNotifications(rec.id, ['email'])).to.deep.equal([{ channel: 'email', status: 'pending', sent_at: null }]);
-        await store.markNotificationSent(rec.id, 'email', '2025-02-17T10:05:00.000Z');
+        await store.markNotificationsSent(rec.id, [{ channel: 'email', sentAt: '2025-02-17T10:05:00.000Z' }]);
         expect((await store.getRecommendation(rec.id))?.notifications).to.deep.equal([{ channel: 'email', status: 'sent', sent_at: '2025-02-17T10:05:00.000Z' }]);
       });
 
@@ -373,7 +383,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         await create(rec);
         await Promise.all(Array.from({ length: 10 }, () => store.beginNotifications(rec.id, ['email', 'sms'])));
         await Promise.all(
-          Array.from({ length: 5 }, (_, i) => store.markNotificationSent(rec.id, 'email', `2025-02-17T10:00:0${i}.000Z`)),
+          Array.from({ length: 5 }, (_, i) => store.markNotificationsSent(rec.id, [{ channel: 'email', sentAt: `2025-02-17T10:00:0${i}.000Z` }])),
         );
         const notifications = (await store.getRecommendation(rec.id))?.notifications ?? [];
         expect(notifications.map((n) => `${n.channel}:${n.status}`)).to.deep.equal(['email:sent', 'sms:pending']);

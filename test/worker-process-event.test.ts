@@ -207,6 +207,20 @@ describe('worker: processing a recommendation event', () => {
     expect(lines.map((l) => (JSON.parse(l) as { key: string }).key)).to.deep.equal([key]);
   });
 
+  it('records the channels that confirm together as sent in one store write', async () => {
+    const { rec, event } = await stored();
+    const writes: string[][] = [];
+    const counting: RecommendationStore = {
+      ...store,
+      markNotificationsSent: (id, sent) => (writes.push(sent.map((s) => s.channel)), store.markNotificationsSent(id, sent)),
+    };
+
+    await processRecommendationEvent({ ...deps(countingChannel('email'), countingChannel('sms')), store: counting }, event);
+
+    expect(writes.map((w) => [...w].sort())).to.deep.equal([['email', 'sms']]);
+    expect((await notifications(rec.id))?.map((n) => n.status)).to.deep.equal(['sent', 'sent']);
+  });
+
   it('invalidates the cached view when a notification changed, and not on a redelivery', async () => {
     const { rec, event } = await stored();
     const invalidated: string[] = [];

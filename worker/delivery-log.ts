@@ -9,12 +9,12 @@ import path from 'node:path';
  * before delivering, so a worker killed between the confirmation and the
  * store's `sent` does not deliver again.
  *
- * Keys survive restarts (the file is read on open) and are shared by the
- * worker processes of one DATA_DIR: before deciding that a key is new, the
- * log reads what other processes appended since. Each line is one write(2)
- * in append mode, so lines of several processes never interleave, and a
- * line is in the file (the OS's page cache) once `append` resolves: it
- * survives kill -9 of the process.
+ * Keys survive restarts (the file is read on open). With `shared`, other
+ * worker processes append to the same file (one DATA_DIR, a Redis queue):
+ * before taking a key as new, the log reads what they appended since. Lines
+ * are written in append mode, each batch with one write(2), so lines of
+ * several processes never interleave; a line is in the OS (page cache) once
+ * `append` resolves, so it survives kill -9 of the process.
  */
 export interface DeliveryEntry {
   key: string;
@@ -32,7 +32,16 @@ export interface DeliveryLog {
   close(): Promise<void>;
 }
 
-export async function openDeliveryLog(file: string): Promise<DeliveryLog> {
+export interface DeliveryLogOptions {
+  /** Other processes append to this file too. */
+  shared?: boolean;
+}
+
+type Op =
+  | { kind: 'find'; key: string; done: (at: string | undefined) => void; fail: (err: unknown) => void }
+  | { kind: 'append'; entry: DeliveryEntry; done: (written: boolean) => void; fail: (err: unknown) => void };
+
+export async function openDeliveryLog(file: string, options: DeliveryLogOptions = {}): Promise<DeliveryLog> {
   await mkdir(path.dirname(file), { recursive: true });
   const handle = await open(file, 'a+');
   const keys = new Map<string, string>();
@@ -51,15 +60,6 @@ export async function openDeliveryLog(file: string): Promise<DeliveryLog> {
     for (const line of lines) remember(keys, line);
   };
 
-  // Operations of this process run one at a time, so a catch-up and the
-  // append that follows it are never interleaved with another's.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work);
-    queue = run.catch(() => undefined);
-    return run;
-  };
-
   await catchUp();
   // A line cut short (a power cut mid-write) is ended, so the next one starts clean.
   if (partial !== '') {
@@ -68,19 +68,67 @@ export async function openDeliveryLog(file: string): Promise<DeliveryLog> {
     consumed += 1;
   }
 
+  // Operations queue up while a batch is on disk; the next batch takes them
+  // all with one catch-up and one write, so a burst costs a few system calls.
+  let queued: Op[] = [];
+  let running: Promise<void> | undefined;
+  const runBatch = async (batch: Op[]): Promise<void> => {
+    try {
+      if (options.shared) await catchUp();
+      const lines: string[] = [];
+      const written: Array<() => void> = [];
+      for (const op of batch) {
+        if (op.kind === 'find') {
+          op.done(keys.get(op.key));
+        } else if (keys.has(op.entry.key)) {
+          op.done(false);
+        } else {
+          keys.set(op.entry.key, op.entry.at);
+          lines.push(`${JSON.stringify(op.entry)}\n`);
+          written.push(() => op.done(true));
+        }
+      }
+      // Not counted as consumed: another process may append between the catch-up and this write; the next catch-up reads both.
+      if (lines.length > 0) await handle.write(lines.join(''));
+      for (const done of written) done();
+    } catch (err) {
+      // Nothing of this batch is known to be on disk: forget its keys, so a retry writes them.
+      for (const op of batch) {
+        if (op.kind === 'append' && keys.get(op.entry.key) === op.entry.at) keys.delete(op.entry.key);
+        op.fail(err);
+      }
+    }
+  };
+  const drain = async (): Promise<void> => {
+    while (queued.length > 0) {
+      const batch = queued;
+      queued = [];
+      await runBatch(batch);
+    }
+    running = undefined;
+  };
+  const enqueue = (op: Op): void => {
+    queued.push(op);
+    // Started after this turn's I/O callbacks, so what they append goes into the same batch.
+    running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(drain);
+  };
+
   return {
     file,
-    find: (key) => serial(async () => keys.get(key) ?? (await catchUp(), keys.get(key))),
-    append: (entry) =>
-      serial(async () => {
-        await catchUp();
-        if (keys.has(entry.key)) return false;
-        await handle.write(`${JSON.stringify(entry)}\n`);
-        // Not counted as consumed: another process may have appended first; the next catch-up reads both.
-        keys.set(entry.key, entry.at);
-        return true;
-      }),
-    close: () => serial(() => handle.close()),
+    find(key) {
+      const at = keys.get(key);
+      // Known here, or only this process writes the file: no need to look at it.
+      if (at !== undefined || !options.shared) return Promise.resolve(at);
+      return new Promise((done, fail) => enqueue({ kind: 'find', key, done, fail }));
+    },
+    append(entry) {
+      if (keys.has(entry.key)) return Promise.resolve(false);
+      return new Promise((done, fail) => enqueue({ kind: 'append', entry, done, fail }));
+    },
+    async close() {
+      await running;
+      await handle.close();
+    },
   };
 }
 

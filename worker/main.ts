@@ -26,7 +26,14 @@ export interface ComposedWorker {
 
 /** Wires the worker onto adapters a process has opened; it runs until the consumer closes. */
 export async function composeWorker(config: Config, logger: Logger, adapters: Adapters, onJob: (report: JobReport) => void): Promise<ComposedWorker> {
-  const notifications = await openNotifications({ dataDir: config.dataDir, smtpUrl: config.smtpUrl, delayMs: config.notifyDelayMs, logger });
+  const notifications = await openNotifications({
+    dataDir: config.dataDir,
+    smtpUrl: config.smtpUrl,
+    delayMs: config.notifyDelayMs,
+    // Without Redis the queue is in this process: no other worker writes these files.
+    shared: config.redisUrl !== undefined,
+    logger,
+  });
   startWorker({
     consumer: adapters.consumer(),
     store: adapters.store,

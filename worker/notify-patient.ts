@@ -25,7 +25,8 @@ export interface NotifyDeps {
 export async function notifyPatient(deps: NotifyDeps, record: RecommendationRecord): Promise<boolean> {
   const stored = await deps.store.beginNotifications(record.id, deps.channels.map((c) => c.name));
   const open = deps.channels.filter((_, i) => stored[i]?.status !== 'sent');
-  const outcomes = await Promise.allSettled(open.map((channel) => deliverOnce(deps, channel, deliveryOf(record, channel.name))));
+  const markSent = sentMarker(deps.store, record.id);
+  const outcomes = await Promise.allSettled(open.map((channel) => deliverOnce(deps, markSent, channel, deliveryOf(record, channel.name))));
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) throw failed.reason;
   return open.length > 0;
@@ -41,7 +42,29 @@ function deliveryOf(record: RecommendationRecord, channel: string): Delivery {
   };
 }
 
-async function deliverOnce(deps: NotifyDeps, channel: NotificationChannel, delivery: Delivery): Promise<void> {
+type MarkSent = (channel: string, sentAt: string) => Promise<void>;
+
+/**
+ * Records `sent` as each channel confirms, one store write for the channels
+ * that confirm in the same turn of the event loop (the simulated ones do):
+ * the worker's share of an embedded process's writes stays small.
+ */
+function sentMarker(store: RecommendationStore, recommendationId: string): MarkSent {
+  let batch: Array<{ channel: string; sentAt: string }> = [];
+  let flush: Promise<void> | undefined;
+  return (channel, sentAt) => {
+    batch.push({ channel, sentAt });
+    flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const sent = batch;
+      batch = [];
+      flush = undefined;
+      return store.markNotificationsSent(recommendationId, sent);
+    });
+    return flush;
+  };
+}
+
+async function deliverOnce(deps: NotifyDeps, markSent: MarkSent, channel: NotificationChannel, delivery: Delivery): Promise<void> {
   const { recommendationId, key } = delivery;
   try {
     // Logged: a worker confirmed it and died before recording `sent`; only the record is missing.
@@ -51,7 +74,7 @@ async function deliverOnce(deps: NotifyDeps, channel: NotificationChannel, deliv
       sentAt = deps.now();
       await deps.deliveryLog.append({ key, at: sentAt, recommendation_id: recommendationId, channel: channel.name, duplicate: receipt.duplicate });
     }
-    await deps.store.markNotificationSent(recommendationId, channel.name, sentAt);
+    await markSent(channel.name, sentAt);
   } catch (err) {
     await deps.store.markNotificationFailed(recommendationId, channel.name).catch((markErr: unknown) =>
       deps.logger.warn({ err: markErr, recommendation_id: recommendationId, channel: channel.name }, 'could not record a failed delivery; it stays pending'),

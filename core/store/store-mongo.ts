@@ -1,11 +1,11 @@
-import { MongoClient, type Db, type Filter } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
 import type { Recommendation } from '../domain/recommendation.js';
 import {
   auditToDoc,
   collectionsOf,
   docToAudit,
   docToRecord,
-  ensureIndexes,
+  ensureCollections,
   RECORD_PROJECTION,
   type MongoCollections,
   type RecommendationDoc,
@@ -14,30 +14,40 @@ import {
 import { mongoCardFeedback } from './cds-feedback-mongo.js';
 import { insertClaimed, newRecommendationDoc } from './mongo-create.js';
 import { iterateMongoDecisions } from './mongo-decisions.js';
-import { assertTransactionsSupported, inTransaction, isDuplicateKey, retryOnDuplicateKey } from './mongo-transactions.js';
+import { migrate } from './mongo-migrations.js';
+import { mongoTarget } from './mongo-options.js';
+import { countOnce, historyQuery, summarise } from './mongo-report.js';
+import { assertTransactionsSupported, isDuplicateKey, retryOnDuplicateKey } from './mongo-transactions.js';
 import { toHistoryPage, withNotifications } from './recommendation-record.js';
-import { distinctCodes, foldReport } from './report-summary.js';
 import type { RecommendationStore } from './store.js';
 
 /**
- * The production store on MongoDB. Indexes are created on open. Atomicity:
- * a recommendation and its pending event are one document; idempotency
- * claims (mongo-create.ts) and report counting use transactions, which need
- * the replica set that docker-compose.yml runs (checked on open).
+ * The production store on MongoDB: one MongoClient per process (its pool
+ * serves every request and job), opened here once. Collections, indexes and
+ * data migrations are made on open, outside any transaction. Atomicity: a
+ * recommendation and its pending event are one document; an idempotency
+ * claim and its recommendation are one transaction (mongo-create.ts), which
+ * needs the replica set that docker-compose.yml runs (checked on open);
+ * report counting is one insert (mongo-report.ts). The database comes from
+ * the URI and is required; timeouts: mongo-options.ts. An unreachable server
+ * fails an operation within SERVER_SELECTION_TIMEOUT_MS, which the API
+ * answers with 503 (api/problem.ts).
  */
 export interface MongoStoreOptions {
-  /** Defaults to the database named in the URI. */
+  /** Replaces the database named in the URI (tests). */
   dbName?: string;
 }
 
 export async function openMongoStore(uri: string, options: MongoStoreOptions = {}): Promise<RecommendationStore> {
-  const client = new MongoClient(uri, { appName: 'clinical-recommendations' });
+  const target = mongoTarget(uri, options.dbName);
+  const client = new MongoClient(uri, target.options);
   await client.connect();
   try {
-    const db = client.db(options.dbName);
+    const db = client.db(target.dbName);
     await assertTransactionsSupported(db);
     const collections = collectionsOf(db);
-    await ensureIndexes(collections);
+    await ensureCollections(db, collections);
+    await migrate(collections);
     return mongoStore(client, db, collections);
   } catch (err) {
     await client.close();
@@ -48,8 +58,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
 type OutboxView = Pick<RecommendationDoc, '_id' | 'outbox'>;
 
 function mongoStore(client: MongoClient, db: Db, collections: MongoCollections): RecommendationStore {
-  const { recommendations, notifications, audit, reportCounted, reportTotals, reportDaily, reportVersions, idempotencyKeys } =
-    collections;
+  const { recommendations, notifications, audit, reportCounted, idempotencyKeys } = collections;
 
   const cardFeedback = mongoCardFeedback(db, recommendations);
   const findRecord = (id: string) => recommendations.findOne<RecordDoc>({ _id: id }, { projection: RECORD_PROJECTION });
@@ -86,15 +95,8 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
       return doc ? docToRecord(doc) : undefined;
     },
     async listPatientRecommendations(patientKey, limit, after) {
-      const filter: Filter<RecommendationDoc> = after
-        ? {
-            patient_key: patientKey,
-            $or: [{ created_at: { $lt: after.createdAt } }, { created_at: after.createdAt, _id: { $lt: after.id } }],
-          }
-        : { patient_key: patientKey };
-      const docs = await recommendations
-        .find<RecordDoc>(filter, { projection: RECORD_PROJECTION, sort: { created_at: -1, _id: -1 }, limit: limit + 1 })
-        .toArray();
+      const { filter, options } = historyQuery(patientKey, limit, after);
+      const docs = await recommendations.find<RecordDoc>(filter, options).toArray();
       return toHistoryPage(await load(docs), limit);
     },
 
@@ -150,54 +152,30 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
         }),
       );
     },
-    async markNotificationSent(recommendationId, channel, sentAt) {
-      try {
-        await notifications.updateOne(
-          { recommendation_id: recommendationId, channel, status: { $ne: 'sent' } },
-          { $set: { status: 'sent', sent_at: sentAt } },
-          { upsert: true },
-        );
-      } catch (err) {
-        // The upsert collided with a notification already sent: it keeps its first time.
-        if (!isDuplicateKey(err)) throw err;
-      }
+    async markNotificationsSent(recommendationId, sent) {
+      await Promise.all(
+        sent.map(async ({ channel, sentAt }) => {
+          try {
+            await notifications.updateOne(
+              { recommendation_id: recommendationId, channel, status: { $ne: 'sent' } },
+              { $set: { status: 'sent', sent_at: sentAt } },
+              { upsert: true },
+            );
+          } catch (err) {
+            // The upsert collided with a notification already sent: it keeps its first time.
+            if (!isDuplicateKey(err)) throw err;
+          }
+        }),
+      );
     },
     async markNotificationFailed(recommendationId, channel) {
       await notifications.updateOne({ recommendation_id: recommendationId, channel, status: 'pending' }, { $set: { status: 'failed' } });
     },
 
     async countInReport(recommendationId, date, codes, rulesetVersion) {
-      const distinct = distinctCodes(codes);
-      // Marker and counters in one transaction: a crash can neither count a
-      // recommendation without marking it (double count on redelivery) nor
-      // mark it without counting it (lost count).
-      return retryOnDuplicateKey(() =>
-        inTransaction(client, async (session) => {
-          if (await reportCounted.findOne({ _id: recommendationId }, { session })) return false;
-          await reportCounted.insertOne({ _id: recommendationId, date, codes: distinct }, { session });
-          await reportTotals.updateOne({ _id: date }, { $inc: { total: 1 } }, { upsert: true, session });
-          for (const code of distinct) {
-            await reportDaily.updateOne({ date, code }, { $inc: { count: 1 } }, { upsert: true, session });
-          }
-          await reportVersions.updateOne({ date, ruleset_version: rulesetVersion }, { $inc: { count: 1 } }, { upsert: true, session });
-          return true;
-        }),
-      );
+      return countOnce(reportCounted, recommendationId, date, codes, rulesetVersion);
     },
-    async reportSummary(from, to) {
-      const bounds = dateBounds(from, to);
-      const [totals, codes, versions] = await Promise.all([
-        reportTotals.find(bounds ? { _id: bounds } : {}).toArray(),
-        reportDaily.find(bounds ? { date: bounds } : {}).toArray(),
-        reportVersions.find(bounds ? { date: bounds } : {}).toArray(),
-      ]);
-      return foldReport(
-        { from, to },
-        totals.map((t) => ({ date: t._id, total: t.total })),
-        codes.map((c) => ({ date: c.date, code: c.code, count: c.count })),
-        versions.map((v) => ({ date: v.date, version: v.ruleset_version, count: v.count })),
-      );
-    },
+    reportSummary: (from, to) => summarise(reportCounted, from, to),
 
     recordCardFeedback: (items) => cardFeedback.recordFeedback(items),
     cardFeedbackSummary: (from, to) => cardFeedback.summary(from, to),
@@ -213,10 +191,4 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
       await client.close();
     },
   };
-}
-
-/** Inclusive bounds on `YYYY-MM-DD` strings, or undefined for "all days". */
-function dateBounds(from?: string, to?: string): { $gte?: string; $lte?: string } | undefined {
-  if (from === undefined && to === undefined) return undefined;
-  return { ...(from !== undefined && { $gte: from }), ...(to !== undefined && { $lte: to }) };
 }

@@ -167,9 +167,9 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
         return row && rowToAudit(row);
       }),
     beginNotifications: (recommendationId, channels) => write(() => beginNotifications(recommendationId, channels)),
-    markNotificationSent: (recommendationId, channel, sentAt) =>
+    markNotificationsSent: (recommendationId, sent) =>
       write(() => {
-        sql.markNotificationSent.run(recommendationId, channel, sentAt);
+        for (const { channel, sentAt } of sent) sql.markNotificationSent.run(recommendationId, channel, sentAt);
       }),
     markNotificationFailed: (recommendationId, channel) =>
       write(() => {

@@ -146,8 +146,11 @@ export interface RecommendationStore {
    * may have died mid-delivery).
    */
   beginNotifications(recommendationId: string, channels: readonly string[]): Promise<Notification[]>;
-  /** After the channel confirmed: `sent` with its time. A notification already sent keeps its first time. */
-  markNotificationSent(recommendationId: string, channel: string, sentAt: string): Promise<void>;
+  /**
+   * After the channels confirmed: each `sent` with its time, in one write. A
+   * notification already sent keeps its first time.
+   */
+  markNotificationsSent(recommendationId: string, sent: ReadonlyArray<{ channel: string; sentAt: string }>): Promise<void>;
   /** After a failed delivery: `pending` becomes `failed`; `sent` never changes. */
   markNotificationFailed(recommendationId: string, channel: string): Promise<void>;
 

@@ -11,6 +11,8 @@ export interface NotificationOptions {
   smtpUrl?: string;
   /** Latency of the simulated channels. */
   delayMs: number;
+  /** Other worker processes use the same DATA_DIR (a Redis queue): the files are read for their keys too. */
+  shared: boolean;
   logger: Logger;
 }
 
@@ -29,11 +31,11 @@ export function outboxFile(dataDir: string, channel: string): string {
 }
 
 export async function openNotifications(options: NotificationOptions): Promise<Notifications> {
-  const { dataDir, smtpUrl, delayMs, logger } = options;
+  const { dataDir, smtpUrl, delayMs, logger, shared } = options;
   const simulated = async (name: string) =>
-    simulatedChannel({ name, outbox: await openDeliveryLog(outboxFile(dataDir, name)), logger, delayMs });
+    simulatedChannel({ name, outbox: await openDeliveryLog(outboxFile(dataDir, name), { shared }), logger, delayMs });
   const channels = [smtpUrl ? smtpEmail(smtpUrl, logger) : await simulated('email'), await simulated('sms')];
-  const deliveryLog = await openDeliveryLog(path.join(dataDir, DELIVERY_LOG_FILE));
+  const deliveryLog = await openDeliveryLog(path.join(dataDir, DELIVERY_LOG_FILE), { shared });
   return {
     channels,
     deliveryLog,
