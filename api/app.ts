@@ -22,6 +22,7 @@ import { getRulesHandler } from './routes/rules.js';
 import { RULES_IMPACT_PATH, rulesetBodyParser, rulesImpactHandler } from './routes/rules-impact.js';
 import { cdsDiscoveryHandler, cdsPatientViewHandler } from './routes/cds-hooks.js';
 import { cdsHooksCors } from './routes/cds-hooks-cors.js';
+import { CDS_HOOK_BODY_LIMIT_BYTES, CDS_HOOK_PATH } from './routes/cds-hooks-limits.js';
 import { cdsFeedbackHandler } from './routes/cds-hooks-feedback.js';
 import type { FhirFactsConfig } from '../core/fhir/facts-config.js';
 import type { FhirClientOptions } from '../core/fhir/fhir-client.js';
@@ -112,12 +113,13 @@ export function createApp(deps: AppDeps): Express {
 }
 
 const parseJson = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
+const parseHookJson = express.json({ limit: CDS_HOOK_BODY_LIMIT_BYTES, strict: true, type: () => true });
 
 function stepsBefore(operation: Operation, verifyToken: TokenVerifier, rulesetBody: RequestHandler): RequestHandler[] {
   const steps: RequestHandler[] = [];
   if (operation.scope !== undefined) steps.push(requireScope(verifyToken, operation.scope));
   if (operation.jsonBody && operation.expressPath === RULES_IMPACT_PATH) steps.push(requireJsonBody, rulesetBody);
-  else if (operation.jsonBody) steps.push(requireJsonBody, limitStreamedBody, parseJson);
+  else if (operation.jsonBody) steps.push(requireJsonBody, limitStreamedBody, operation.expressPath === CDS_HOOK_PATH ? parseHookJson : parseJson);
   return steps;
 }
 

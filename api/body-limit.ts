@@ -1,9 +1,14 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { sendProblem } from './problem.js';
+import { CDS_HOOK_BODY_LIMIT_BYTES, CDS_HOOK_PATH } from './routes/cds-hooks-limits.js';
 import { RULES_IMPACT_PATH } from './routes/rules-impact.js';
 
 /** The largest request body the service reads: 64 KiB (DESIGN, POST /evaluate). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Routes with their own limit: a CDS Hooks call carries FHIR resources (1 MiB). */
+const LIMITS: Readonly<Record<string, number>> = { [CDS_HOOK_PATH]: CDS_HOOK_BODY_LIMIT_BYTES };
+const limitOf = (path: string): number => LIMITS[path] ?? BODY_LIMIT_BYTES;
 
 /**
  * 413 from the declared `Content-Length`, before a byte of the body is read,
@@ -14,7 +19,7 @@ export const rejectDeclaredOversize: RequestHandler = (req, res, next) => {
   // A candidate ruleset (POST /rules/impact) has its own, larger limit: RULES_MAX_FILE_BYTES.
   if (req.path === RULES_IMPACT_PATH) return next();
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > BODY_LIMIT_BYTES) return tooLarge(res);
+  if (declared !== undefined && Number(declared) > limitOf(req.path)) return tooLarge(res, limitOf(req.path));
   next();
 };
 
@@ -28,11 +33,12 @@ export const rejectDeclaredOversize: RequestHandler = (req, res, next) => {
 export const limitStreamedBody: RequestHandler = (req, res, next) => {
   if (req.headers['content-length'] === undefined) {
     let received = 0;
+    const limit = limitOf(req.path);
     const count = (chunk: Buffer) => {
       received += chunk.length;
-      if (received <= BODY_LIMIT_BYTES) return;
+      if (received <= limit) return;
       req.off('data', count);
-      if (!res.headersSent) tooLarge(res);
+      if (!res.headersSent) tooLarge(res, limit);
     };
     req.on('data', count);
   }
@@ -51,8 +57,8 @@ export const closeAfterTooLarge: ErrorRequestHandler = (err: unknown, _req, res,
   next(err);
 };
 
-function tooLarge(res: Response): void {
+function tooLarge(res: Response, limit: number): void {
   // Node ends the socket once a response that says `Connection: close` is written.
   res.setHeader('Connection', 'close');
-  sendProblem(res, { status: 413, detail: `the body is larger than ${BODY_LIMIT_BYTES / 1024} KiB` });
+  sendProblem(res, { status: 413, detail: `the body is larger than ${limit / 1024} KiB` });
 }

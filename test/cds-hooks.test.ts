@@ -97,6 +97,20 @@ describe('CDS Hooks: discovery and patient-view', () => {
       expect(res.body.cards).to.deep.equal([]);
     });
 
+    it('takes a chart of hundreds of resources (bodies up to 1 MiB), and refuses a larger one with 413', async () => {
+      const patientId = uniquePatientId();
+      const old = Array.from({ length: 300 }, (_, i) => aSurgicalProcedure(patientId, { performedDateTime: `20${String(10 + (i % 10))}-0${1 + (i % 9)}-1${i % 10}` }));
+      const chart = hookCall(patientId, { patient: aPatient(patientId, bornYearsAgo(50)), procedures: searchset(old) });
+      expect(JSON.stringify(chart).length).to.be.greaterThan(128 * 1024);
+      const res = await call(chart);
+      expect(res.status).to.equal(200);
+      expect(res.body.cards).to.deep.equal([]);
+      const huge = hookCall(patientId, { patient: aPatient(patientId, bornYearsAgo(50)), procedures: searchset([...old, ...old, ...old, ...old, ...old, ...old, ...old, ...old]) });
+      expect(JSON.stringify(huge).length).to.be.greaterThan(1024 * 1024);
+      const refused = await call(huge).catch((err: { response?: { status: number } }) => err.response);
+      expect(refused?.status).to.equal(413);
+    });
+
     it('orders cards by priority and derives BMI from the latest weight and height in pounds and inches', async () => {
       const patientId = uniquePatientId();
       const vitals = searchset([
