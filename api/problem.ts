@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { AppError, type ErrorCode, type FieldProblem } from '../core/platform/errors.js';
+import { AppError, RETRY_AFTER_SECONDS, type ErrorCode, type FieldProblem } from '../core/platform/errors.js';
 import type { Logger } from '../core/platform/logger.js';
 
 /** RFC 9457 problem details; the only error body this API sends. */
@@ -61,7 +61,9 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
       const mapped = BY_CODE[err.code];
       if (err.code === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
       if (err.code === 'FORBIDDEN') res.setHeader('WWW-Authenticate', 'Bearer error="insufficient_scope"');
-      if (mapped.status >= 500) log.error({ err }, 'request failed');
+      // A store or another dependency that cannot serve now (DESIGN.md: 503 with Retry-After, never 500).
+      if (err.code === 'UNAVAILABLE') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      if (mapped.status >= 500) log.error({ err, ...(err.cause instanceof Error ? { cause: err.cause.message } : {}) }, 'request failed');
       return sendProblem(res, { ...mapped, type: `/problems/${mapped.slug}`, detail: err.message, ...(err.errors ? { errors: err.errors } : {}) });
     }
     const httpErr = (typeof err === 'object' && err !== null ? err : {}) as HttpLikeError;

@@ -10,6 +10,7 @@ import { createMemoryQueue } from './queue/queue-memory.js';
 import type { RecommendationStore } from './store/store.js';
 import { openMongoStore } from './store/store-mongo.js';
 import { openSqliteStore } from './store/store-sqlite.js';
+import { guardStore } from './store/store-unavailable.js';
 
 /**
  * The adapters of one process, chosen only by configuration: MONGODB_URI
@@ -74,7 +75,8 @@ export async function openAdapters(config: Config, logger: Logger, service: stri
   };
 }
 
-function openStore(config: Config): Promise<RecommendationStore> {
-  if (config.mongodbUri) return openMongoStore(config.mongodbUri);
-  return Promise.resolve(openSqliteStore({ dataDir: config.dataDir }));
+/** Guarded: a store that cannot serve fails with UNAVAILABLE (503 + Retry-After), not a driver error (500). */
+async function openStore(config: Config): Promise<RecommendationStore> {
+  const store = config.mongodbUri ? await openMongoStore(config.mongodbUri) : openSqliteStore({ dataDir: config.dataDir });
+  return guardStore(store);
 }

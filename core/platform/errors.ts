@@ -23,11 +23,21 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly errors?: FieldProblem[],
+    /** What went wrong underneath (logged, never shown to the client). */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'AppError';
   }
 }
+
+/**
+ * Seconds a client is told to wait (`Retry-After`) before retrying a request
+ * answered 503 UNAVAILABLE: about the time the MongoDB driver waits for a
+ * server (SERVER_SELECTION_TIMEOUT_MS), long enough for a failover or a
+ * restarted container to be back.
+ */
+export const RETRY_AFTER_SECONDS = 5;
 
 /** Raised when configuration is unusable; the message is one line naming the variable. */
 export class ConfigError extends Error {

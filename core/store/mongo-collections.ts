@@ -1,4 +1,4 @@
-import type { Collection, Db, IndexDescription } from 'mongodb';
+import { MongoServerError, type Collection, type Db, type IndexDescription } from 'mongodb';
 import type { Notification, PatientFacts, PatientId, RecommendationEvent, RecommendationOrigin, RulesetRef } from '../domain/recommendation.js';
 import type { RecommendationRecord, StoredDecision } from './recommendation-record.js';
 import type { AuditRecord } from './store.js';
@@ -62,29 +62,28 @@ export interface NotificationDoc {
   sent_at: string | null;
 }
 
+/**
+ * One document per counted recommendation, and the report is computed from
+ * these: there is no per-day counter document that every job would update
+ * (with 16 jobs at once such a document is a write-conflict hot spot, each
+ * conflict retried by withTransaction). Databases written before this also
+ * kept counters in `report_totals` / `report_daily` / `report_versions`;
+ * those are no longer read: every count they held is derivable from here
+ * (`ruleset_version` is filled in once at open, see mongo-migrations.ts).
+ */
 export interface CountedDoc {
-  /** The recommendation id: the marker that makes counting happen once. */
+  /** The recommendation id: its unique _id makes counting happen once. */
   _id: string;
   date: string;
+  /** Distinct codes. */
   codes: string[];
-}
-
-export interface DailyTotalDoc {
-  /** The day, `YYYY-MM-DD`. */
-  _id: string;
-  total: number;
-}
-
-export interface DailyCodeDoc {
-  date: string;
-  code: string;
-  count: number;
-}
-
-export interface DailyVersionDoc {
-  date: string;
   ruleset_version: string;
-  count: number;
+}
+
+/** One document per one-time data migration that has run. */
+export interface MigrationDoc {
+  _id: string;
+  done_at: Date;
 }
 
 export interface MongoCollections {
@@ -93,9 +92,7 @@ export interface MongoCollections {
   audit: Collection<AuditDoc>;
   notifications: Collection<NotificationDoc>;
   reportCounted: Collection<CountedDoc>;
-  reportTotals: Collection<DailyTotalDoc>;
-  reportDaily: Collection<DailyCodeDoc>;
-  reportVersions: Collection<DailyVersionDoc>;
+  migrations: Collection<MigrationDoc>;
 }
 
 export function collectionsOf(db: Db): MongoCollections {
@@ -105,9 +102,7 @@ export function collectionsOf(db: Db): MongoCollections {
     audit: db.collection<AuditDoc>('audit'),
     notifications: db.collection<NotificationDoc>('notifications'),
     reportCounted: db.collection<CountedDoc>('report_counted'),
-    reportTotals: db.collection<DailyTotalDoc>('report_totals'),
-    reportDaily: db.collection<DailyCodeDoc>('report_daily'),
-    reportVersions: db.collection<DailyVersionDoc>('report_versions'),
+    migrations: db.collection<MigrationDoc>('migrations'),
   };
 }
 
@@ -124,12 +119,30 @@ const INDEXES: { [K in keyof MongoCollections]?: IndexDescription[] } = {
     { name: 'expiry', key: { expires_at: 1 }, expireAfterSeconds: 0 },
   ],
   notifications: [{ name: 'once_per_channel', key: { recommendation_id: 1, channel: 1 }, unique: true }],
-  reportDaily: [{ name: 'date_code', key: { date: 1, code: 1 }, unique: true }],
-  reportVersions: [{ name: 'date_version', key: { date: 1, ruleset_version: 1 }, unique: true }],
+  // The report's $match on a date range.
+  reportCounted: [{ name: 'date', key: { date: 1 } }],
 };
 
-/** Idempotent: creating an index that exists with the same options is a no-op. */
-export async function ensureIndexes(collections: MongoCollections): Promise<void> {
+/** The server's code when a collection exists already (another process created it first). */
+const NAMESPACE_EXISTS = 48;
+
+/**
+ * Creates every collection and index once, at open, outside any transaction:
+ * a transaction that creates a collection implicitly conflicts with every
+ * concurrent one doing the same, and they abort. Idempotent, and safe while
+ * another process (the API beside workers) does the same: an existing
+ * collection, or an index that exists with the same options, is a no-op.
+ */
+export async function ensureCollections(db: Db, collections: MongoCollections): Promise<void> {
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  for (const collection of Object.values(collections)) {
+    if (existing.has(collection.collectionName)) continue;
+    try {
+      await db.createCollection(collection.collectionName);
+    } catch (err) {
+      if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
+    }
+  }
   for (const [name, specs] of Object.entries(INDEXES)) {
     if (specs) await collections[name as keyof MongoCollections].createIndexes(specs);
   }

@@ -9,7 +9,7 @@ import {
   type RecommendationDoc,
   type RecordDoc,
 } from './mongo-collections.js';
-import { inTransaction, retryOnDuplicateKey } from './mongo-transactions.js';
+import { inTransaction } from './mongo-transactions.js';
 import type { IdempotencyClaim } from './store.js';
 
 /**
@@ -22,9 +22,13 @@ import type { IdempotencyClaim } from './store.js';
  * With a key, the claim and the recommendation are two documents written in
  * ONE transaction: a claim can then never exist without its recommendation
  * (no window where a crash between two inserts leaves a claim pointing at
- * nothing), and a concurrent request with the same key either sees the
- * committed claim or conflicts on the unique (subject, key) index and is
- * retried, reading the winner's claim. Should a claim still point at a
+ * nothing). Two concurrent requests with the same key race on the unique
+ * (subject, key) index entry: inside transactions the loser gets a
+ * WriteConflict (not a duplicate key error: the winner's claim is either
+ * uncommitted or committed after the loser's snapshot), which carries the
+ * TransientTransactionError label, so withTransaction runs the callback
+ * again on a new snapshot, where it reads the winner's claim and replays or
+ * conflicts from it. Should a claim still point at a
  * missing recommendation (data written outside this code), it is replaced
  * as if absent rather than blocking the key until it expires.
  */
@@ -48,35 +52,31 @@ export async function insertClaimed(
 ): Promise<CreateOutcome> {
   const { recommendations, idempotencyKeys } = collections;
   const filter = { subject: claim.subject, key: claim.key };
-  // A duplicate key escapes the transaction only when a concurrent request
-  // committed the same claim first; the retry then reads and answers from it.
-  return retryOnDuplicateKey(() =>
-    inTransaction(client, async (session): Promise<CreateOutcome> => {
-      const stored = (await idempotencyKeys.findOne(filter, { session })) ?? undefined;
-      const decision = decideClaim(
-        stored && {
-          fingerprint: stored.fingerprint,
-          recommendationId: stored.recommendation_id,
-          expiresAt: stored.expires_at,
-        },
-        claim,
-        new Date(),
+  return inTransaction(client, async (session): Promise<CreateOutcome> => {
+    const stored = (await idempotencyKeys.findOne(filter, { session })) ?? undefined;
+    const decision = decideClaim(
+      stored && {
+        fingerprint: stored.fingerprint,
+        recommendationId: stored.recommendation_id,
+        expiresAt: stored.expires_at,
+      },
+      claim,
+      new Date(),
+    );
+    if (decision.kind === 'conflict') return { kind: 'conflict' };
+    if (decision.kind === 'replay') {
+      const original = await recommendations.findOne<RecordDoc>(
+        { _id: decision.recommendationId },
+        { session, projection: RECORD_PROJECTION },
       );
-      if (decision.kind === 'conflict') return { kind: 'conflict' };
-      if (decision.kind === 'replay') {
-        const original = await recommendations.findOne<RecordDoc>(
-          { _id: decision.recommendationId },
-          { session, projection: RECORD_PROJECTION },
-        );
-        if (original) return { kind: 'replayed', original };
-      }
-      if (stored) await idempotencyKeys.deleteOne({ _id: stored._id }, { session });
-      await idempotencyKeys.insertOne(
-        { ...filter, fingerprint: claim.fingerprint, recommendation_id: doc._id, expires_at: claim.expiresAt },
-        { session },
-      );
-      await recommendations.insertOne(doc, { session });
-      return { kind: 'created' };
-    }),
-  );
+      if (original) return { kind: 'replayed', original };
+    }
+    if (stored) await idempotencyKeys.deleteOne({ _id: stored._id }, { session });
+    await idempotencyKeys.insertOne(
+      { ...filter, fingerprint: claim.fingerprint, recommendation_id: doc._id, expires_at: claim.expiresAt },
+      { session },
+    );
+    await recommendations.insertOne(doc, { session });
+    return { kind: 'created' };
+  });
 }

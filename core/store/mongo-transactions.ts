@@ -35,6 +35,9 @@ export async function inTransaction<T>(client: MongoClient, work: (session: Clie
 /**
  * Runs `attempt` again when it lost a unique-key race: the winner's document
  * is committed by then, so the next attempt reads it and answers from it.
+ * Only for single writes outside a transaction (e.g. an upsert): inside one,
+ * the same race surfaces as a WriteConflict, which withTransaction retries
+ * itself (see inTransaction), so wrapping a transaction in this is dead code.
  */
 export async function retryOnDuplicateKey<T>(attempt: () => Promise<T>, attempts = 3): Promise<T> {
   for (let n = 1; ; n += 1) {

@@ -132,6 +132,8 @@ export function prepareStatements(db: Database.Database) {
        WHERE (@from IS NULL OR date >= @from) AND (@to IS NULL OR date <= @to)`,
     ),
 
-    ping: db.prepare<[], unknown>('SELECT 1'),
+    // Reads the file (its schema cookie, under a read lock), so readiness
+    // fails when the database or its WAL cannot be used; SELECT 1 reads nothing.
+    ping: db.prepare<[], unknown>('PRAGMA schema_version'),
   };
 }
