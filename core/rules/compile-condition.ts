@@ -1,5 +1,5 @@
 import { constantTest, holds, type FactValues, type Test } from './compile-operators.js';
-import { phrase, type EvaluatedCondition } from './reasons.js';
+import { phrase } from './reasons.js';
 import type { Condition, ConditionValue } from './ruleset-format.js';
 
 /**
@@ -24,9 +24,9 @@ export interface CompiledCondition {
 export type SlotOf = (fact: string) => number;
 
 type Node = { source: Condition; test: Test } & (
-  | { kind: 'all' | 'any'; children: Node[]; groups: Node[][] }
+  | { kind: 'all' | 'any'; children: Node[]; groups: number[][] }
   | { kind: 'not'; child: Node }
-  | { kind: 'fact'; slot: number; operator: string; value: ConditionValue; valueSlot?: number }
+  | { kind: 'fact'; fact: string; slot: number; operator: string; value: ConditionValue; valueSlot?: number }
 );
 
 export function compileCondition(condition: Condition, slotOf: SlotOf): CompiledCondition {
@@ -57,9 +57,9 @@ function build(condition: Condition, slotOf: SlotOf): Node {
   const slot = slotOf(condition.fact);
   if (isFactRef(value)) {
     const valueSlot = slotOf(value.fact);
-    return { kind: 'fact', source: condition, slot, operator, value, valueSlot, test: (v) => holds(operator, v[slot], v[valueSlot]) };
+    return { kind: 'fact', source: condition, fact: condition.fact, slot, operator, value, valueSlot, test: (v) => holds(operator, v[slot], v[valueSlot]) };
   }
-  return { kind: 'fact', source: condition, slot, operator, value, test: constantTest(operator, slot, value) };
+  return { kind: 'fact', source: condition, fact: condition.fact, slot, operator, value, test: constantTest(operator, slot, value) };
 }
 
 function isFactRef(value: ConditionValue): value is { fact: string } {
@@ -71,12 +71,12 @@ function isFactRef(value: ConditionValue): value is { fact: string } {
  * without one counts as 1, and so does a fact child (no fact here has an
  * engine-level priority).
  */
-function byPriority(children: Node[]): Node[][] {
-  const sets = new Map<number, Node[]>();
-  for (const child of children) {
+function byPriority(children: Node[]): number[][] {
+  const sets = new Map<number, number[]>();
+  for (const [i, child] of children.entries()) {
     const given = (child.source as { priority?: unknown }).priority;
     const priority = child.kind === 'fact' ? Number(given) || 1 : Number.parseInt(String(given), 10) || 1;
-    sets.set(priority, [...(sets.get(priority) ?? []), child]);
+    sets.set(priority, [...(sets.get(priority) ?? []), i]);
   }
   return [...sets.keys()].sort((a, b) => b - a).map((p) => sets.get(p) ?? []);
 }
@@ -105,7 +105,7 @@ function reasonsOf(node: Node, values: FactValues, negated: boolean, out: string
   if (node.kind === 'fact') {
     const factResult = values[node.slot];
     const valueResult = node.valueSlot === undefined ? node.value : values[node.valueSlot];
-    out.push(phrase({ ...(node.source as EvaluatedCondition), factResult, valueResult }, negated));
+    out.push(phrase({ fact: node.fact, operator: node.operator, value: node.value, factResult, valueResult }, negated));
     return;
   }
   if (node.kind === 'not') {
@@ -118,20 +118,22 @@ function reasonsOf(node: Node, values: FactValues, negated: boolean, out: string
     if (only.test(values) === wanted) reasonsOf(only, values, negated, out);
     return;
   }
-  const listed: Node[] = [];
+  const { children } = node;
+  // Per child: true or false once it ran; undefined for a group the engine skipped.
+  const results = new Array<boolean | undefined>(children.length);
   let result = node.kind === 'all';
   for (const group of node.groups) {
     if (node.kind === 'all' ? !result : result) break;
     let all = true;
     let any = false;
-    for (const child of group) {
-      const held = child.test(values);
+    for (const i of group) {
+      const held = (children[i] as Node).test(values);
+      results[i] = held;
       all &&= held;
       any ||= held;
-      if (held === wanted) listed.push(child);
     }
     result = node.kind === 'all' ? all : any;
   }
   // Reasons follow the order the children are written in, as the engine's tree keeps them.
-  for (const child of node.children) if (listed.includes(child)) reasonsOf(child, values, negated, out);
+  for (let i = 0; i < children.length; i += 1) if (results[i] === wanted) reasonsOf(children[i] as Node, values, negated, out);
 }

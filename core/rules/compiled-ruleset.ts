@@ -1,6 +1,7 @@
 import type { Decision, FiredRule, PatientFacts, RulesetRef } from '../domain/recommendation.js';
 import { compileCondition, type CompiledCondition } from './compile-condition.js';
 import { factLayout } from './compile-facts.js';
+import { indexRules } from './compile-index.js';
 import type { Test } from './compile-operators.js';
 import type { RuleDefinition, RulesetDefinition } from './ruleset-format.js';
 
@@ -50,11 +51,19 @@ export async function compileRuleset(definition: RulesetDefinition, ref: Ruleset
     }
   }
   const tests = rules.map((r) => r.test);
+  const index = indexRules(ordered, layout.slotOf);
+  // Scratch for one evaluation at a time: evaluation is synchronous, so no two ever share it.
+  const marks = new Uint8Array(rules.length);
 
   function firedIndexes(facts: PatientFacts): { values: ReturnType<typeof layout.valuesOf>; fired: number[] } {
     const values = layout.valuesOf(facts);
+    index.mark(values, marks);
     const fired: number[] = [];
-    for (let i = 0; i < tests.length; i += 1) if ((tests[i] as Test)(values)) fired.push(i);
+    for (let i = 0; i < marks.length; i += 1) {
+      if (marks[i] === 0) continue;
+      marks[i] = 0;
+      if ((tests[i] as Test)(values)) fired.push(i);
+    }
     return { values, fired };
   }
 
