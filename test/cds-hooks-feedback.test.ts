@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { signToken } from '../core/auth/sign-token.js';
 import { PROJECT_ROOT } from '../core/platform/paths.js';
 import { expectMatchesSpec } from './helpers/openapi-contract.js';
 import { startTestService, uniquePatientId, type TestService } from './helpers/api-service.js';
@@ -107,6 +108,17 @@ describe('CDS Hooks: feedback and card indicators', () => {
       const res = await svc.http.post(FEEDBACK_PATH).set('Authorization', auth()).send(body);
       expect(res.status, JSON.stringify(body)).to.equal(400);
     }
+  });
+
+  it("takes a patient-scoped token's feedback on its own patient's cards only; another's are unknown (404)", async () => {
+    const own = uniquePatientId();
+    const [mine] = await cardsFor(own);
+    const [theirs] = await cardsFor(uniquePatientId());
+    const token = signToken(svc.config.jwt, { scopes: ['recommendations:write'], subject: 'patient-app', patient: own, expiresInSeconds: 300 });
+    const send = (card: string | undefined) =>
+      svc.http.post(FEEDBACK_PATH).set('Authorization', `Bearer ${token}`).send({ feedback: [{ card, outcome: 'accepted', outcomeTimestamp: new Date().toISOString() }] });
+    expect((await send(mine?.uuid)).status).to.equal(200);
+    expect((await send(theirs?.uuid)).status).to.equal(404);
   });
 
   it('needs recommendations:write', async () => {

@@ -493,6 +493,15 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         expect(result).to.deep.equal({ unknownCards: [unknown] });
         expect(await store.cardFeedbackSummary(day, day)).to.deep.equal({});
       });
+
+      it("treats a card of another patient as unknown when feedback is limited to one patient", async () => {
+        const rec = fromHook();
+        await create(rec);
+        const card = rec.origin.cards[0]?.uuid as string;
+        const day = `2${String(randomInt(300, 999))}-03-03`;
+        expect(await store.recordCardFeedback([feedback(card, 'accepted', `${day}T10:00:00.000Z`)], 'someone-else')).to.deep.equal({ unknownCards: [card] });
+        expect(await store.recordCardFeedback([feedback(card, 'accepted', `${day}T10:00:00.000Z`)], patientKey(rec.patient_id))).to.deep.equal({ unknownCards: [] });
+      });
     });
 
     it('keeps everything across close and reopen', async () => {

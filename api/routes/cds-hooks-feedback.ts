@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../../core/platform/errors.js';
+import { principalOf } from '../auth.js';
 import type { CardFeedback, RecommendationStore } from '../../core/store/store.js';
 
 /** The CDS Hooks feedback body after validation against openapi.yaml (CdsFeedbackRequest). */
@@ -27,7 +28,9 @@ export function cdsFeedbackHandler(store: RecommendationStore): RequestHandler {
       ...(item.acceptedSuggestions !== undefined ? { acceptedSuggestions: item.acceptedSuggestions } : {}),
       recordedAt,
     }));
-    const { unknownCards } = await store.recordCardFeedback(items);
+    // A patient-scoped token gives feedback on its own patient's cards only; another's are as unknown (404).
+    const { patient } = principalOf(res.locals);
+    const { unknownCards } = await store.recordCardFeedback(items, patient);
     if (unknownCards.length > 0) {
       throw new AppError('NOT_FOUND', `no card with uuid ${unknownCards.slice(0, 5).join(', ')}${unknownCards.length > 5 ? ', ...' : ''}; nothing was stored`);
     }

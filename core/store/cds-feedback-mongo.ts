@@ -27,9 +27,10 @@ export function mongoCardFeedback(db: Db, recommendations: MongoCollections['rec
   const ensureIndex = () => (indexed ??= feedback.createIndex({ date: 1 }, { name: 'date' }));
 
   return {
-    async recordFeedback(items: CardFeedback[]): Promise<{ unknownCards: string[] }> {
+    async recordFeedback(items: CardFeedback[], patientKey?: string): Promise<{ unknownCards: string[] }> {
       const uuids = [...new Set(items.map((item) => item.card))];
-      const docs = await recommendations.find({ 'origin.cards.uuid': { $in: uuids } }, { projection: { 'origin.cards': 1 } }).toArray();
+      const filter = { 'origin.cards.uuid': { $in: uuids }, ...(patientKey !== undefined ? { patient_key: patientKey } : {}) };
+      const docs = await recommendations.find(filter, { projection: { 'origin.cards': 1 } }).toArray();
       const codes = new Map(docs.flatMap((doc) => (doc.origin?.cards ?? []).map((card) => [card.uuid, card.code] as const)));
       const unknownCards = uuids.filter((uuid) => !codes.has(uuid));
       if (unknownCards.length > 0) return { unknownCards };

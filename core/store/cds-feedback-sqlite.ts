@@ -10,7 +10,9 @@ import type { CardFeedback, FeedbackByCode } from './store.js';
  */
 export function prepareCardStatements(db: Database.Database) {
   const insertCard = db.prepare<[string, string, string], void>('INSERT INTO cds_cards (uuid, recommendation_id, code) VALUES (?, ?, ?)');
-  const cardCode = db.prepare<[string], { code: string }>('SELECT code FROM cds_cards WHERE uuid = ?');
+  const cardCode = db.prepare<[string], { code: string; patient_key: string }>(
+    'SELECT cds_cards.code, recommendations.patient_key FROM cds_cards JOIN recommendations ON recommendations.id = cds_cards.recommendation_id WHERE cds_cards.uuid = ?',
+  );
   const insertFeedback = db.prepare<[string, string, string, string, string, string | null, string | null, string], void>(
     `INSERT INTO cds_feedback (card_uuid, outcome, outcome_at, date, code, override_reason, accepted_suggestions, recorded_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -24,8 +26,11 @@ export function prepareCardStatements(db: Database.Database) {
     insertCards(recommendationId: string, origin: RecommendationOrigin | undefined): void {
       for (const card of origin?.cards ?? []) insertCard.run(card.uuid, recommendationId, card.code);
     },
-    recordFeedback(items: CardFeedback[]): { unknownCards: string[] } {
-      const codes = items.map((item) => cardCode.get(item.card)?.code);
+    recordFeedback(items: CardFeedback[], patientKey?: string): { unknownCards: string[] } {
+      const codes = items.map((item) => {
+        const card = cardCode.get(item.card);
+        return card === undefined || (patientKey !== undefined && card.patient_key !== patientKey) ? undefined : card.code;
+      });
       const unknownCards = items.filter((_, i) => codes[i] === undefined).map((item) => item.card);
       if (unknownCards.length > 0) return { unknownCards: [...new Set(unknownCards)] };
       items.forEach((item, i) => {

@@ -177,7 +177,7 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
     },
     reportSummary: (from, to) => summarise(reportCounted, from, to),
 
-    recordCardFeedback: (items) => cardFeedback.recordFeedback(items),
+    recordCardFeedback: (items, patientKey) => cardFeedback.recordFeedback(items, patientKey),
     cardFeedbackSummary: (from, to) => cardFeedback.summary(from, to),
 
     async purgeExpiredIdempotencyKeys(now) {

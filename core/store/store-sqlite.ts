@@ -183,7 +183,7 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
         return foldReport({ from, to }, sql.reportTotals.all(range), sql.reportCodes.all(range), sql.reportVersions.all(range));
       }),
 
-    recordCardFeedback: (items) => write(() => cards.recordFeedback(items)),
+    recordCardFeedback: (items, patientKey) => write(() => cards.recordFeedback(items, patientKey)),
     cardFeedbackSummary: (from, to) => read(() => cards.summary(from, to)),
 
     purgeExpiredIdempotencyKeys: (now) => write(() => sql.purgeClaims.run(now.getTime()).changes),

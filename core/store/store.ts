@@ -162,9 +162,10 @@ export interface RecommendationStore {
   /**
    * CDS Hooks feedback, all or nothing: when any card uuid is unknown,
    * nothing is stored and those uuids are returned. The same card, outcome
-   * and outcome time sent again is stored once.
+   * and outcome time sent again is stored once. With `patientKey`, a card
+   * of another patient counts as unknown (a patient-scoped token).
    */
-  recordCardFeedback(items: CardFeedback[]): Promise<{ unknownCards: string[] }>;
+  recordCardFeedback(items: CardFeedback[], patientKey?: string): Promise<{ unknownCards: string[] }>;
   /** Per code, the cards accepted and overridden, by the UTC date of the outcome (`YYYY-MM-DD`, inclusive). */
   cardFeedbackSummary(from?: string, to?: string): Promise<FeedbackByCode>;
 
