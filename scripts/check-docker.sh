@@ -76,7 +76,12 @@ function instructions(text) {
 }
 
 const df = `${dockerfilePath}`;
-const steps = instructions(readFileSync(dockerfilePath, 'utf8'));
+const dockerfileText = readFileSync(dockerfilePath, 'utf8');
+check(
+  !/^#\s*syntax\s*=/im.test(dockerfileText.split(/\r?\n/).find((l) => l.trim() !== '') ?? ''),
+  `${df}: a '# syntax=' line makes BuildKit fetch a frontend image from a registry; the builder's own frontend suffices`,
+);
+const steps = instructions(dockerfileText);
 const globalArgs = {};
 const stageNames = new Set();
 const stages = [];
@@ -167,13 +172,16 @@ for (const name of ['api', 'worker', 'mongo', 'redis']) {
     hc !== undefined && hc.disable !== true && test.length > 0 && test[0] !== 'NONE',
     `${cf}: service '${name}' has no healthcheck`,
   );
-  if (service.image !== undefined && service.build === undefined) {
-    const ref = String(service.image);
-    const slash = ref.lastIndexOf('/');
-    const colon = ref.lastIndexOf(':');
-    const tag = ref.includes('@') ? 'digest' : colon > slash ? ref.slice(colon + 1) : undefined;
-    check(tag !== undefined && tag !== 'latest', `${cf}: service '${name}' image ${ref} is not pinned to a version`);
-  }
+}
+
+// Every image compose pulls (rather than builds) is pinned to a version.
+for (const [name, service] of Object.entries(services)) {
+  if (service.image === undefined || service.build !== undefined) continue;
+  const ref = String(service.image);
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  const tag = ref.includes('@') ? 'digest' : colon > slash ? ref.slice(colon + 1) : undefined;
+  check(tag !== undefined && tag !== 'latest', `${cf}: service '${name}' image ${ref} is not pinned to a version`);
 }
 
 for (const name of ['api', 'worker', 'test']) {
