@@ -12,7 +12,7 @@ import { closeAfterTooLarge, limitStreamedBody, rejectDeclaredOversize } from '.
 import { dereferencedOpenapi, openapiDocument, openapiText } from './openapi.js';
 import { operationsOf, type Operation } from './operations.js';
 import { problemHandler, sendProblem } from './problem.js';
-import { createRequestValidation } from './request-validator.js';
+import { createRequestValidators } from './request-validator.js';
 import { requestId } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
 import { evaluateHandler } from './routes/evaluate.js';
@@ -80,14 +80,14 @@ export function createApp(deps: AppDeps): Express {
   };
   const operations = operationsOf(dereferencedOpenapi);
   const rulesetBody = rulesetBodyParser(deps.rulesMaxFileBytes);
-  const validation = createRequestValidation(openapiDocument);
+  const validatorFor = createRequestValidators();
   for (const operation of operations) {
     const handler = handlers[operation.operationId];
     if (handler === undefined) {
       if (operation.scope !== undefined) throw new Error(`openapi.yaml: no handler for the secured operation ${operation.operationId}`);
       continue; // health, metrics and the spec itself: served below.
     }
-    app[operation.method](operation.expressPath, ...stepsBefore(operation, deps.verifyToken, rulesetBody), ...validation, handler);
+    app[operation.method](operation.expressPath, ...stepsBefore(operation, deps.verifyToken, rulesetBody), validatorFor(operation), handler);
   }
   for (const id of Object.keys(handlers)) {
     if (!operations.some((o) => o.operationId === id)) throw new Error(`openapi.yaml: no operation ${id}`);

@@ -2,23 +2,24 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import type { RequestHandler } from 'express';
 import { AppError, type FieldProblem } from '../core/platform/errors.js';
-import { escapePointer, type Operation } from './operations.js';
+import type { Operation } from './operations.js';
 
 /*
- * Request validation driven by openapi.yaml, compiled once per operation at
- * start. (express-openapi-validator did this job before; it rebuilds every
- * path's regex and chains six promise hops on each request, which was a fifth
- * of the CPU of a GET. The schemas, and Ajv underneath, are the same.)
+ * Request validation from openapi.yaml: Ajv compiles each operation's
+ * schemas once, at start, from the spec as json-schema-ref-parser
+ * dereferenced it (see openapi.ts). express-openapi-validator, which the
+ * design card names, measured at 14-15% of the CPU of a GET
+ * /recommendation/{id}, over the 10% budget: the figures and the choice are
+ * in docs/adr/0001-openapi-validation.md.
  *
  * Bodies are validated as sent: no type coercion ("70" is not an age, and 123
  * must not also match the string branch of patient_id), with the schema's
  * defaults filled in. Path, query and header parameters arrive as strings and
  * are coerced to their schema's type for the check. Unknown query parameters
- * and unknown body fields are rejected.
+ * and unknown body fields are rejected. Every problem is reported.
  */
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020, options: { mode: 'full' }) => void;
-const SPEC = 'openapi';
 
 type Values = Record<string, unknown>;
 
@@ -31,19 +32,16 @@ export function validatedQuery(locals: Record<string, unknown>): Values {
 
 export type OperationValidator = (operation: Operation) => RequestHandler;
 
-export function createRequestValidators(doc: Record<string, unknown>): OperationValidator {
+export function createRequestValidators(): OperationValidator {
   const bodies = new Ajv2020({ strict: false, allErrors: true, coerceTypes: false, useDefaults: true });
   const parameters = new Ajv2020({ strict: false, allErrors: true, coerceTypes: true });
-  for (const ajv of [bodies, parameters]) {
-    // 'full' checks calendar dates (no 2025-02-30); 'fast' only their shape.
-    addFormats(ajv, { mode: 'full' });
-    ajv.addSchema(doc, SPEC);
-  }
+  // 'full' checks calendar dates (no 2025-02-30); 'fast' only their shape.
+  for (const ajv of [bodies, parameters]) addFormats(ajv, { mode: 'full' });
 
   return (operation) => {
     const checkParameters = parameters.compile(parametersSchema(operation));
     const headerNames = operation.parameters.filter((p) => p.in === 'header').map((p) => p.name);
-    const checkBody = operation.bodySchemaPointer === undefined ? undefined : bodies.compile({ $ref: `${SPEC}#${operation.bodySchemaPointer}` });
+    const checkBody = operation.bodySchema === undefined ? undefined : bodies.compile(operation.bodySchema);
 
     return (req, res, next) => {
       // Copies: coercion must not rewrite req. Express 5 parses req.query anew on
@@ -62,7 +60,7 @@ export function createRequestValidators(doc: Record<string, unknown>): Operation
   };
 }
 
-/** One object schema per location: `/params/...`, `/query/...`, `/headers/...` as error paths. */
+/** One object schema per location, so that errors read `/params/...`, `/query/...`, `/headers/...`. */
 function parametersSchema(operation: Operation): Values {
   const locations = { params: 'path', query: 'query', headers: 'header' } as const;
   const properties: Values = {};
@@ -70,7 +68,7 @@ function parametersSchema(operation: Operation): Values {
     const declared = operation.parameters.filter((p) => p.in === location);
     properties[key] = {
       type: 'object',
-      properties: Object.fromEntries(declared.map((p) => [p.name, { $ref: `${SPEC}#${p.schemaPointer}` }])),
+      properties: Object.fromEntries(declared.map((p) => [p.name, p.schema])),
       required: declared.filter((p) => p.required).map((p) => p.name),
       // Headers carry much more than the spec names; any other query parameter is a client mistake.
       additionalProperties: location === 'header',
@@ -98,8 +96,9 @@ function problemsOf(validate: ValidateFunction, prefix: string): FieldProblem[] 
   return problems;
 }
 
+/** The property a `required` or `additionalProperties` error is about, as a JSON pointer segment. */
 function fieldOf(error: ErrorObject): string {
   const params = error.params as { missingProperty?: string; additionalProperty?: string };
   const field = error.keyword === 'required' ? params.missingProperty : error.keyword === 'additionalProperties' ? params.additionalProperty : undefined;
-  return field === undefined ? '' : `/${escapePointer(field)}`;
+  return field === undefined ? '' : `/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
