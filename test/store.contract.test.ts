@@ -9,6 +9,8 @@ import { eventFor, patientKey, type Notification, type PatientFacts, type Patien
 import { decodeCursor, encodeCursor } from '../core/store/history-cursor.js';
 import { toRecord } from '../core/store/recommendation-record.js';
 import type { AuditRecord, IdempotencyClaim, RecommendationStore, ReplayableDecision } from '../core/store/store.js';
+import type { RecommendationDoc } from '../core/store/mongo-collections.js';
+import { historyQuery } from '../core/store/mongo-report.js';
 import { openMongoStore } from '../core/store/store-mongo.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
 import { aRecommendation } from './helpers/fixtures.js';
@@ -402,6 +404,18 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
         });
       });
 
+      it('counts many recommendations of one day at once, each once (no shared counter to fight over)', async () => {
+        const [day = ''] = uniqueDays(1);
+        const ids = Array.from({ length: 32 }, () => randomUUID());
+        // Twice each, all at once, like redelivered jobs on 16-way workers.
+        const counted = await Promise.all([...ids, ...ids].map((id, i) => store.countInReport(id, day, ['A', i % 2 ? 'B' : 'A'], '1.0.0')));
+        expect(counted.filter(Boolean)).to.have.length(32);
+        const summary = await store.reportSummary(day, day);
+        expect(summary.total).to.equal(32);
+        expect(summary.by_ruleset_version).to.deep.equal({ '1.0.0': 32 });
+        expect(summary.by_code.A).to.equal(32);
+      });
+
       it('summarises an inclusive date range with a daily breakdown by date', async () => {
         const [d1 = '', d2 = '', d3 = '', d4 = ''] = uniqueDays(4);
         await store.countInReport(randomUUID(), d3, ['B'], '1.1.0');
@@ -571,6 +585,44 @@ if (mongoUri) {
         }
       },
     };
+  });
+  describe('MongoDB history query plan', () => {
+    const dbName = `history_plan_${randomUUID().replaceAll('-', '')}`;
+    let store: RecommendationStore | undefined;
+    let client: MongoClient | undefined;
+    before(async () => {
+      store = await openMongoStore(mongoUri, { dbName });
+      client = await MongoClient.connect(mongoUri);
+    });
+    after(async () => {
+      await store?.close();
+      await client?.db(dbName).dropDatabase();
+      await client?.close();
+    });
+
+    it('starts the index scan at the cursor, not at the patient\'s newest entry', async () => {
+      const patient = `p-${randomUUID()}`;
+      const start = Date.UTC(2031, 0, 1);
+      for (let i = 0; i < 60; i += 1) {
+        const rec = aRecommendation({ id: uuidv7(), patient_id: patient, created_at: new Date(start + i * 1000).toISOString() });
+        await store!.createRecommendation(rec, eventFor(rec));
+      }
+      // Deep into the history: 50 newer entries lie before the cursor.
+      const first = await store!.listPatientRecommendations(patientKey(patient), 50);
+      expect(first.next).to.not.equal(undefined);
+      const { filter, options } = historyQuery(patientKey(patient), 5, first.next);
+      const plan = await client!.db(dbName).collection<RecommendationDoc>('recommendations').find(filter, options).explain('executionStats');
+      const stats = plan.executionStats as { nReturned: number; totalKeysExamined: number; totalDocsExamined: number };
+      expect(stats.nReturned).to.equal(6);
+      expect(stats.totalKeysExamined, JSON.stringify(plan.queryPlanner)).to.be.at.most(6 + 2);
+      expect(stats.totalDocsExamined).to.be.at.most(6 + 2);
+      expect(JSON.stringify(plan.queryPlanner)).to.include('"indexName":"history"');
+      // And the store's own page is the same one.
+      const page = await store!.listPatientRecommendations(patientKey(patient), 5, first.next);
+      expect(page.items.map((r) => r.created_at)).to.deep.equal(
+        Array.from({ length: 5 }, (_, i) => new Date(start + (9 - i) * 1000).toISOString()),
+      );
+    });
   });
 } else {
   describe('MongoDB store contract', () => {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { MongoClient } from 'mongodb';
 import supertest from 'supertest';
 import { startApiService, type ApiService } from '../../api/main.js';
 import { signToken } from '../../core/auth/sign-token.js';
@@ -9,6 +10,7 @@ import { loadConfig, type Config, type Env } from '../../core/platform/config.js
 import { resolveJwt } from '../../core/auth/dev-secret.js';
 import { createLogger } from '../../core/platform/logger.js';
 import { PROJECT_ROOT } from '../../core/platform/paths.js';
+import { withDatabase } from '../../core/store/mongo-options.js';
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!!';
 export const ALL_SCOPES = ['recommendations:write', 'recommendations:read', 'rules:read', 'reports:read'];
@@ -26,11 +28,26 @@ export interface TestService {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** The real service (SQLite, in-process queue, shipped rules) on a free port with its own data folder. */
+/**
+ * The real service (in-process queue, shipped rules) on a free port with its
+ * own data folder. The store is SQLite in that folder, or, when MONGODB_URI
+ * is set in the test environment (and `env` does not set one itself; '' keeps
+ * SQLite), MongoDB with a database of its own named after the folder, so a
+ * service restarted on the same folder finds its data again.
+ */
 export async function startTestService(env: Env = {}, reuseDataDir?: string): Promise<TestService> {
   const dataDir = reuseDataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'clinical-test-')));
+  const mongodbUri = env.MONGODB_URI === undefined ? testMongoUri(dataDir) : undefined;
   const { config } = resolveJwt(
-    loadConfig({ PORT: '0', JWT_SECRET: TEST_SECRET, DATA_DIR: dataDir, RULES_DIR: path.join(PROJECT_ROOT, 'rules'), LOG_LEVEL: 'debug', ...env }),
+    loadConfig({
+      PORT: '0',
+      JWT_SECRET: TEST_SECRET,
+      DATA_DIR: dataDir,
+      RULES_DIR: path.join(PROJECT_ROOT, 'rules'),
+      LOG_LEVEL: 'debug',
+      ...(mongodbUri ? { MONGODB_URI: mongodbUri } : {}),
+      ...env,
+    }),
   );
   const logs: Array<Record<string, unknown>> = [];
   const stream = new PassThrough();
@@ -63,9 +80,28 @@ export async function startTestService(env: Env = {}, reuseDataDir?: string): Pr
       }),
     async stop(options = {}) {
       await service.stop();
-      if (!options.keepData && reuseDataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+      if (!options.keepData && reuseDataDir === undefined) {
+        await rm(dataDir, { recursive: true, force: true });
+        if (mongodbUri) await dropTestDatabase(mongodbUri);
+      }
     },
   };
+}
+
+/** MONGODB_URI of the test run, naming a database for this data folder; undefined without one. */
+export function testMongoUri(dataDir: string): string | undefined {
+  const base = process.env.MONGODB_URI;
+  if (!base) return undefined;
+  return withDatabase(base, `test_${path.basename(dataDir).replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 60));
+}
+
+export async function dropTestDatabase(uri: string): Promise<void> {
+  const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.db().dropDatabase();
+  } finally {
+    await client.close();
+  }
 }
 
 let counter = 0;

@@ -10,14 +10,17 @@ import { PROJECT_ROOT } from '../../core/platform/paths.js';
 import type { QueueDepth } from '../../core/queue/queue.js';
 import { createBullmqPublisher } from '../../core/queue/queue-bullmq.js';
 import { closeRedisClient, createRedisClient } from '../../core/platform/redis-client.js';
+import { openMongoStore } from '../../core/store/store-mongo.js';
 import { openSqliteStore } from '../../core/store/store-sqlite.js';
 import type { RecommendationStore } from '../../core/store/store.js';
-import { ALL_SCOPES, TEST_SECRET } from './api-service.js';
+import { ALL_SCOPES, dropTestDatabase, TEST_SECRET, testMongoUri } from './api-service.js';
 
 /**
  * The production topology that can run here: the API and the worker as two
  * real processes (`npm run start:api` / `npm run start:worker` minus npm, so
- * signals reach node itself) sharing one SQLite file and one real Redis.
+ * signals reach node itself) sharing one SQLite file and one real Redis; with
+ * MONGODB_URI set in the test environment, one MongoDB database of their own
+ * instead of the SQLite file (the production shape).
  * Tests learn what the processes do from their JSON log lines, over HTTP,
  * and by reading the shared store.
  */
@@ -147,10 +150,16 @@ export class Topology {
   private constructor(
     readonly dataDir: string,
     private readonly redisUrl: string,
+    /** The scenario's MongoDB database when the test run has MONGODB_URI; else the store is SQLite in dataDir. */
+    readonly mongodbUri: string | undefined,
   ) {}
 
   static async create(redisUrl: string): Promise<Topology> {
-    return new Topology(await mkdtemp(path.join(os.tmpdir(), 'clinical-topology-')), redisUrl);
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'clinical-topology-'));
+    const top = new Topology(dataDir, redisUrl, testMongoUri(dataDir));
+    // MongoDB opens asynchronously: open it now, so store() stays synchronous.
+    if (top.mongodbUri) top.openedStore = await openMongoStore(top.mongodbUri);
+    return top;
   }
 
   env(overrides: Env = {}): Env {
@@ -159,6 +168,7 @@ export class Topology {
       DATA_DIR: this.dataDir,
       RULES_DIR: path.join(PROJECT_ROOT, 'rules'),
       REDIS_URL: this.redisUrl,
+      ...(this.mongodbUri ? { MONGODB_URI: this.mongodbUri } : {}),
       JWT_SECRET: TEST_SECRET,
       // The worker reports each finished event at debug level; tests await that line.
       LOG_LEVEL: 'debug',
@@ -175,7 +185,7 @@ export class Topology {
     return this.track(await spawnService('worker', this.env(overrides)));
   }
 
-  /** The shared SQLite store, opened by the test itself. */
+  /** The shared store (SQLite file or MongoDB database), opened by the test itself. */
   store(): RecommendationStore {
     return (this.openedStore ??= openSqliteStore({ dataDir: this.dataDir }));
   }
@@ -198,6 +208,7 @@ export class Topology {
     );
     await this.openedStore?.close();
     await rm(this.dataDir, { recursive: true, force: true });
+    if (this.mongodbUri) await dropTestDatabase(this.mongodbUri);
   }
 
   private track(p: ServiceProcess): ServiceProcess {
