@@ -57,7 +57,7 @@ describe('GET /reports/summary', () => {
 
     expect(res.status).to.equal(200);
     expectMatchesSpec(res, '/reports/summary', 'get');
-    expect(res.body).to.deep.equal({ from: '2000-01-01', to: '2000-12-31', total: 0, by_code: {}, by_ruleset_version: {}, daily: [] });
+    expect(res.body).to.deep.equal({ from: '2000-01-01', to: '2000-12-31', total: 0, by_code: {}, by_ruleset_version: {}, daily: [], feedback: {} });
   });
 
   it('counts nothing when from is after today', async () => {
