@@ -5,13 +5,21 @@ import type { Condition, RuleDefinition, RulesetDefinition } from '../core/rules
  * request facts and two declared observations, mixing all/any/not, numeric,
  * boolean and list operators, so the engine does the kind of work real rule
  * authors would give it. Unique ids and codes; one embedded test keeps it honest.
+ *
+ * Shapes: `dense` (the original) fires about one rule in eight for every
+ * patient, so 10,000 rules give ~1,200 recommendations per patient: a stress
+ * case for building reasons. `banded` (the default) puts each rule in a
+ * five-year age band as well, as real rules target a population, and fires
+ * about one rule in a hundred.
  */
-export function generatedRuleset(count: number, version: string): RulesetDefinition {
+export type RulesetShape = 'banded' | 'dense';
+
+export function generatedRuleset(count: number, version: string, shape: RulesetShape = 'banded'): RulesetDefinition {
   const rules: RuleDefinition[] = Array.from({ length: count }, (_, i) => ({
     id: `generated-rule-${i}`,
     description: `generated rule ${i} for the benchmark`,
     priority: 1 + (i % 50),
-    conditions: conditionsFor(i),
+    conditions: shape === 'dense' ? conditionsFor(i) : banded(i, conditionsFor(i)),
     recommendation: { code: `GENERATED_${i}`, title: `Generated recommendation ${i}` },
   }));
   return {
@@ -25,6 +33,12 @@ export function generatedRuleset(count: number, version: string): RulesetDefinit
     rules,
     tests: [{ name: 'a 10-year-old with no other facts fires nothing', patient: { age: 10 }, expect: [] }],
   };
+}
+
+/** The rule's conditions, for patients in one five-year age band only (18 to 97, drifting with i). */
+function banded(i: number, conditions: RuleDefinition['conditions']): RuleDefinition['conditions'] {
+  const from = 18 + ((i * 7) % 78);
+  return { all: [fact('age', 'greaterThanInclusive', from), fact('age', 'lessThan', from + 5), conditions] };
 }
 
 /** Thresholds drift with i, so different patients fire different subsets. */

@@ -34,6 +34,13 @@ export function printReport(report: BenchReport, out: (line: string) => void): v
     out(`rules: shipped ruleset ${Math.round(rules.shipped.evaluationsPerSec)} evaluations/s; ${rules.generated.rules} generated rules ${Math.round(rules.generated.evaluationsPerSec)} evaluations/s (one core, sequential)`);
     out(`rules: validate+compile (checkRulesetFile, median of 5) shipped ${rules.validateCompileMs.shipped.toFixed(1)} ms, ${rules.generated.rules} rules ${rules.validateCompileMs.generated.toFixed(1)} ms`);
     out(`rules: file written into a watched folder -> registry active ${rules.hotReloadMs.toFixed(0)} ms (${rules.generated.rules} rules, includes the watcher's delay)`);
+    for (const size of rules.sizes ?? []) {
+      out(
+        `rules: ${size.rules} ${size.shape} rules ${Math.round(size.evaluationsPerSec)} evaluations/s (${Math.round(size.evaluationsPerCpuSec)} per CPU-second), ${size.firedPerPatient.toFixed(1)} fired per patient; ` +
+          `check+compile ${size.validateCompileMs.toFixed(0)} ms, longest event-loop block ${size.longestBlockMs.toFixed(0)} ms`,
+      );
+    }
+    if (rules.impact) out(`rules: impact replay ${Math.round(rules.impact.replayedPerSec)} decisions/s (${rules.impact.decisions} stored decisions, SQLite, shipped ruleset)`);
   }
   for (const b of report.budgets) out(`${b.status} ${b.name}: ${b.detail}`);
 }

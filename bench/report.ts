@@ -87,6 +87,13 @@ export function checkBudgets(report: Omit<BenchReport, 'budgets'>): Budget[] {
     ),
     check('shipped ruleset >= 40000 evaluations/s', report.rules?.shipped.evaluationsPerSec, (v) => v >= 40_000, (v) => `${Math.round(v)}/s`),
     check(
+      '1,000 generated (banded) rules >= 20000 evaluations per CPU-second',
+      report.rules?.sizes?.find((size) => size.rules === 1000 && size.shape === 'banded')?.evaluationsPerCpuSec,
+      (v) => v >= 20_000,
+      (v) => `${Math.round(v)}/s`,
+    ),
+    check('impact replay >= 20000 decisions/s', report.rules?.impact?.replayedPerSec, (v) => v >= 20_000, (v) => `${Math.round(v)}/s`),
+    check(
       'hot reload during POST /evaluate: zero failed requests, new version stamped',
       report.hotReload ? report.hotReload.failedRequests : undefined,
       (n) => n === 0 && report.hotReload?.lastVersion === report.hotReload?.newVersion,

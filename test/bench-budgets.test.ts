@@ -36,7 +36,14 @@ function passingRun(): Run {
     ],
     memory: { requests: 100_000, windowSec: 3, rssBeforeMb: 330, rssAfterMb: 320, rssPeakMb: 350, growthPct: -3 },
     hotReload: { newVersion: '1.0.1', failedRequests: 0, responsesWithNewVersion: 30_000, firstStampedAfterMs: 270, ceilingSliceInBetween: false, lastVersion: '1.0.1' },
-    rules: { shipped: { evaluationsPerSec: 70_000 }, generated: { rules: 200, evaluationsPerSec: 800 }, validateCompileMs: { shipped: 1.3, generated: 10 }, hotReloadMs: 260 },
+    rules: {
+      shipped: { evaluationsPerSec: 70_000 },
+      generated: { rules: 200, evaluationsPerSec: 800 },
+      validateCompileMs: { shipped: 1.3, generated: 10 },
+      hotReloadMs: 260,
+      sizes: [{ rules: 1000, shape: 'banded', evaluationsPerSec: 30_000, evaluationsPerCpuSec: 31_000, firedPerPatient: 8, validateCompileMs: 50, longestBlockMs: 40 }],
+      impact: { decisions: 50_000, replayedPerSec: 150_000 },
+    },
   };
 }
 
@@ -53,7 +60,7 @@ function withScenario(run: Run, prefix: string, fields: Partial<ScenarioResult>)
 describe('bench: budget lines', () => {
   it('passes every line of a run that meets the budget', () => {
     const budgets = checkBudgets(passingRun());
-    expect(budgets).to.have.length(8);
+    expect(budgets).to.have.length(10);
     expect(budgets.filter((b) => b.status !== 'PASS')).to.deep.equal([]);
   });
 
@@ -115,6 +122,14 @@ describe('bench: budget lines', () => {
     expect(budget(checkBudgets(grown), 'API RSS')).to.include({ status: 'FAIL' });
     const stale = { ...run, hotReload: { ...run.hotReload, lastVersion: '1.0.0' } };
     expect(budget(checkBudgets(stale), 'hot reload')).to.include({ status: 'FAIL' });
+  });
+
+  it('fails 1,000 generated rules under 20000 evaluations per CPU-second, and an impact replay under 20000 decisions/s', () => {
+    const run = passingRun();
+    const size = { ...run.rules.sizes![0]!, evaluationsPerCpuSec: 19_999 };
+    const slow = { ...run, rules: { ...run.rules, sizes: [size], impact: { decisions: 50_000, replayedPerSec: 19_999 } } };
+    expect(budget(checkBudgets(slow), '1,000 generated')).to.include({ status: 'FAIL', detail: '19999/s' });
+    expect(budget(checkBudgets(slow), 'impact replay')).to.include({ status: 'FAIL', detail: '19999/s' });
   });
 
   it('fails a shipped ruleset under 40000 evaluations/s', () => {

@@ -18,7 +18,24 @@ export interface RuleIndex {
 
 type Guard =
   | { kind: 'point'; slot: number; members: unknown[] }
-  | { kind: 'range'; slot: number; operator: RangeOperator; bound: number };
+  | { kind: 'range'; slot: number; operator: RangeOperator; bound: number }
+  | { kind: 'band'; slot: number; low: Bound; high: Bound };
+
+/** One side of a band: `fact > value` (or >=) below, `fact < value` (or <=) above. */
+interface Bound {
+  value: number;
+  inclusive: boolean;
+}
+
+/** Rules banded on one fact (both a lower and an upper bound), as flat arrays a tight loop reads. */
+interface BandBucket {
+  slot: number;
+  low: Float64Array;
+  high: Float64Array;
+  /** Bit 1: low inclusive; bit 2: high inclusive. */
+  inclusive: Uint8Array;
+  rules: Int32Array;
+}
 
 type RangeOperator = 'greaterThan' | 'greaterThanInclusive' | 'lessThan' | 'lessThanInclusive';
 const RANGE = new Set<string>(['greaterThan', 'greaterThanInclusive', 'lessThan', 'lessThanInclusive']);
@@ -35,9 +52,11 @@ export function indexRules(rules: readonly RuleDefinition[], slotOf: SlotOf): Ru
   const unguarded: number[] = [];
   const points = new Map<number, Map<unknown, number[]>>();
   const ranges = new Map<string, { slot: number; operator: RangeOperator; entries: Array<[number, number]> }>();
+  const bands = new Map<number, Array<{ low: Bound; high: Bound; rule: number }>>();
   rules.forEach((rule, i) => {
     const guard = guardOf(rule.conditions, slotOf);
     if (guard === undefined) unguarded.push(i);
+    else if (guard.kind === 'band') bands.set(guard.slot, [...(bands.get(guard.slot) ?? []), { low: guard.low, high: guard.high, rule: i }]);
     else if (guard.kind === 'point') {
       const bySlot = points.get(guard.slot) ?? new Map<unknown, number[]>();
       points.set(guard.slot, bySlot);
@@ -55,8 +74,17 @@ export function indexRules(rules: readonly RuleDefinition[], slotOf: SlotOf): Ru
     return { slot, operator, bounds: entries.map((e) => e[0]), rules: entries.map((e) => e[1]) };
   });
 
+  const bandBuckets: BandBucket[] = [...bands.entries()].map(([slot, entries]) => ({
+    slot,
+    low: Float64Array.from(entries, (e) => e.low.value),
+    high: Float64Array.from(entries, (e) => e.high.value),
+    inclusive: Uint8Array.from(entries, (e) => (e.low.inclusive ? 1 : 0) | (e.high.inclusive ? 2 : 0)),
+    rules: Int32Array.from(entries, (e) => e.rule),
+  }));
+
   return {
     mark(values, marks) {
+      for (const bucket of bandBuckets) markBand(bucket, values[bucket.slot], marks);
       for (const i of unguarded) marks[i] = 1;
       for (const [slot, byValue] of pointSlots) {
         const fact = values[slot];
@@ -67,6 +95,19 @@ export function indexRules(rules: readonly RuleDefinition[], slotOf: SlotOf): Ru
       for (const bucket of rangeBuckets) markRange(bucket, values[bucket.slot], marks);
     },
   };
+}
+
+function markBand(bucket: BandBucket, fact: unknown, marks: Uint8Array): void {
+  if (fact === undefined) return;
+  const { low, high, inclusive, rules } = bucket;
+  const all = typeof fact !== 'number';
+  const f = fact as number;
+  for (let k = 0; k < rules.length; k += 1) {
+    const flags = inclusive[k] as number;
+    const lo = low[k] as number;
+    const hi = high[k] as number;
+    if (all || ((flags & 1 ? f >= lo : f > lo) && (flags & 2 ? f <= hi : f < hi))) marks[rules[k] as number] = 1;
+  }
 }
 
 function markRange(bucket: RangeBucket, fact: unknown, marks: Uint8Array): void {
@@ -94,19 +135,35 @@ function markRange(bucket: RangeBucket, fact: unknown, marks: Uint8Array): void 
   else for (let k = lo; k < bounds.length; k += 1) marks[rules[k] as number] = 1;
 }
 
-/** Point guards (equal, in) narrow more than ranges, so they are preferred. */
+/**
+ * The guard that likely narrows most, with no statistics to go by: a value
+ * from a list or a non-boolean constant first, then a band (both bounds on
+ * one fact), then a boolean flag (about half of patients), then one bound.
+ */
 function guardOf(root: Condition, slotOf: SlotOf): Guard | undefined {
-  const leaves = necessaryLeaves(root);
+  let flag: Guard | undefined;
   let range: Guard | undefined;
-  for (const leaf of leaves) {
+  const lows = new Map<number, Bound>();
+  const highs = new Map<number, Bound>();
+  for (const leaf of necessaryLeaves(root)) {
     const { value, operator } = leaf;
-    if (operator === 'equal' && isScalar(value)) return { kind: 'point', slot: slotOf(leaf.fact), members: [value] };
     if (operator === 'in' && Array.isArray(value)) return { kind: 'point', slot: slotOf(leaf.fact), members: value };
-    if (range === undefined && RANGE.has(operator) && typeof value === 'number' && !Number.isNaN(value)) {
-      range = { kind: 'range', slot: slotOf(leaf.fact), operator: operator as RangeOperator, bound: value };
+    if (operator === 'equal' && isScalar(value)) {
+      if (typeof value !== 'boolean') return { kind: 'point', slot: slotOf(leaf.fact), members: [value] };
+      flag ??= { kind: 'point', slot: slotOf(leaf.fact), members: [value] };
+      continue;
     }
+    if (!RANGE.has(operator) || typeof value !== 'number' || Number.isNaN(value)) continue;
+    const slot = slotOf(leaf.fact);
+    range ??= { kind: 'range', slot, operator: operator as RangeOperator, bound: value };
+    const sides = operator.startsWith('greaterThan') ? lows : highs;
+    if (!sides.has(slot)) sides.set(slot, { value, inclusive: operator.endsWith('Inclusive') });
   }
-  return range;
+  for (const [slot, low] of lows) {
+    const high = highs.get(slot);
+    if (high !== undefined) return { kind: 'band', slot, low, high };
+  }
+  return flag ?? range;
 }
 
 type Leaf = Extract<Condition, { fact: string }>;
