@@ -16,8 +16,9 @@
 FROM node:22.23.3-bookworm-slim AS build
 WORKDIR /app
 # node-gyp builds against the headers this Node ships in /usr/local/include,
-# instead of downloading them.
-ENV npm_config_nodedir=/usr/local
+# instead of downloading them, and compiles on every core (JOBS).
+ENV npm_config_nodedir=/usr/local \
+    JOBS=max
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
