@@ -1,4 +1,5 @@
 import type { PatientFacts, RulesetRef } from '../domain/recommendation.js';
+import { yieldToEventLoop } from './compiled-ruleset.js';
 
 /**
  * Impact analysis: what a candidate ruleset would change in the decisions
@@ -65,7 +66,7 @@ export async function replayImpact(candidate: Candidate, decisions: AsyncIterabl
   let seen = 0;
   for await (const decision of decisions) {
     seen += 1;
-    if (seen % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (seen % YIELD_EVERY === 0) await yieldToEventLoop();
     if (decision.facts === undefined) {
       notReplayable += 1;
       continue;

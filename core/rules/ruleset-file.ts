@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
-import { compileRuleset, type CompiledRuleset } from './compiled-ruleset.js';
+import { compileRuleset, yieldToEventLoop, type CompiledRuleset } from './compiled-ruleset.js';
 import { checkDepth } from './depth-check.js';
 import { DEFAULT_MAX_FILE_BYTES, readRulesetFile } from './file-read.js';
 import { jsonSyntaxError } from './json-syntax.js';
@@ -77,10 +77,14 @@ async function checkParsed(bytes: Buffer, file: string, hash: string): Promise<C
   const version = typeof declared === 'string' && semver.valid(declared) === declared ? declared : null;
   // Nothing recursive may touch the document before its depth is known.
   if (!checkDepth(document, problems)) return { file, hash, version, problems: problems.items, tests: [] };
+  // Each step over a large file takes tens of milliseconds: let requests run between them (hot reload).
+  await yieldToEventLoop();
   const canonical = canonicalJson(document);
   const base = { file, hash, version, canonical };
 
+  await yieldToEventLoop();
   if (!checkSchema(document, problems)) return { ...base, problems: problems.items, tests: [] };
+  await yieldToEventLoop();
   checkSemantics(document, problems);
   if (!problems.empty) return { ...base, problems: problems.items, tests: [] };
 
