@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Engine } from 'json-rules-engine';
 import type { CompiledRuleset } from '../core/rules/compiled-ruleset.js';
 import { checkRulesetBytes, checkRulesetFile } from '../core/rules/ruleset-file.js';
+import { crossCheckWithReference } from '../core/rules/reference-check.js';
 import { toFacts } from '../core/domain/patient-facts.js';
 import type { PatientInput } from '../core/domain/recommendation.js';
 import { check, rule, ruleset, SHIPPED_PATH } from './fixtures/rules/ruleset-builders.js';
@@ -119,6 +120,24 @@ describe('rules engine', () => {
       const result = await check(ruleset([rule('zeta', always, 'Z', 5), rule('alpha', always, 'A', 5), rule('mid', always, 'M', 9)]));
       const decision = await result.compiled?.evaluate(patient({ age: 1 }));
       expect(decision?.recommendations.map((r) => r.rule)).to.deep.equal(['mid', 'alpha', 'zeta']);
+    });
+  });
+
+  describe('cross-check with json-rules-engine (clinical-rules validate)', () => {
+    it('keeps a file whose tests the reference engine decides the same way', async () => {
+      const checked = await checkRulesetFile(fileURLToPath(SHIPPED_PATH), 'rules/1.0.0.json');
+      expect(await crossCheckWithReference(checked)).to.equal(checked);
+    });
+
+    it('rejects a file, naming the test, when the compiled rules decide otherwise than the reference', async () => {
+      const checked = await checkRulesetFile(fileURLToPath(SHIPPED_PATH), 'rules/1.0.0.json');
+      const compiled = checked.compiled as CompiledRuleset;
+      // A compiler that forgot the priority order: the reference must catch it.
+      const broken: CompiledRuleset = { ...compiled, decide: (facts) => ({ ...compiled.decide(facts), recommendations: [...compiled.decide(facts).recommendations].reverse() }) };
+      const result = await crossCheckWithReference({ ...checked, compiled: broken });
+      expect(result.compiled).to.equal(undefined);
+      expect(result.problems.map((p) => p.pointer)).to.deep.equal(['/tests/10']);
+      expect(result.problems[0]?.message).to.include('the compiled rules and json-rules-engine decide differently');
     });
   });
 

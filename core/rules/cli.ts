@@ -2,6 +2,7 @@ import { rulesMaxFileBytes, type Env } from '../platform/config.js';
 import { ConfigError } from '../platform/errors.js';
 import { parseArgs, USAGE } from './cli-args.js';
 import { runImpactCommand } from './cli-impact.js';
+import { crossCheckWithReference } from './reference-check.js';
 import { jsonReport, testLines, validateLines } from './cli-report.js';
 import { resolveTargets, TargetError } from './cli-targets.js';
 import { checkRulesetFile, type CheckedRuleset } from './ruleset-file.js';
@@ -43,7 +44,7 @@ export async function main(argv: readonly string[], env: Env = {}): Promise<numb
   }
   const results: CheckedRuleset[] = [];
   for (const files of targets.values()) {
-    const checked = await Promise.all(files.map((file) => checkRulesetFile(file, file, maxBytes)));
+    const checked = await Promise.all(files.map(async (file) => crossCheckWithReference(await checkRulesetFile(file, file, maxBytes))));
     results.push(...markVersionConflicts(checked));
   }
   const facts = await checkFhirFactsFiles(request.paths);
