@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generatedRuleset } from '../bench/generated-ruleset.js';
 import { eventFor } from '../core/domain/recommendation.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
 import { shippedLoose } from './fixtures/rules/ruleset-builders.js';
@@ -33,7 +34,7 @@ function candidate(): Record<string, unknown> {
   const [surgery, elderly, bmi] = doc.rules as Array<Record<string, unknown>>;
   (elderly as { conditions: unknown }).conditions = { all: [{ fact: 'age', operator: 'greaterThan', value: 66 }, { fact: 'chronic_pain', operator: 'equal', value: true }] };
   (bmi as { conditions: unknown }).conditions = { all: [{ fact: 'bmi', operator: 'greaterThan', value: 28 }] };
-  doc.rules = [surgery, elderly, bmi];
+  doc.rules = [surgery, elderly, bmi] as Array<Record<string, unknown>>;
   return doc;
 }
 
@@ -127,6 +128,16 @@ describe('impact analysis (clinical-rules impact, POST /rules/impact)', function
     expect(res.body.errors[0].path).to.equal('/body/rules/2/conditions/all/0/operator');
     const since = await svc.http.post('/rules/impact?since=yesterday').set('Authorization', `Bearer ${svc.token(['rules:read'])}`).send(candidate()).expect(400);
     expect(since.body.errors[0].path).to.equal('/query/since');
+  });
+
+  it('POST /rules/impact reads a candidate larger than 64 KiB, up to RULES_MAX_FILE_BYTES, and 413s beyond', async () => {
+    const large = generatedRuleset(400, '2.0.0');
+    expect(JSON.stringify(large).length).to.be.greaterThan(64 * 1024);
+    const res = await svc.http.post('/rules/impact').set('Authorization', `Bearer ${svc.token(['rules:read'])}`).send(large).expect(200);
+    expect(res.body).to.include({ replayed: 7, not_replayable: 1 });
+    const huge = generatedRuleset(3000, '3.0.0');
+    expect(JSON.stringify(huge).length).to.be.greaterThan(svc.config.rulesMaxFileBytes);
+    await svc.http.post('/rules/impact').set('Authorization', `Bearer ${svc.token(['rules:read'])}`).send(huge).expect(413);
   });
 
   it('POST /rules/impact needs rules:read', async () => {
