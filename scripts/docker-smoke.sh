@@ -67,7 +67,7 @@ cleanup() {
     dc down -v --remove-orphans --timeout 5 >/dev/null 2>&1
   fi
   if [[ -n $our_dockerd ]]; then
-    kill "$our_dockerd" 2>/dev/null
+    as_root kill "$our_dockerd" 2>/dev/null
     for _ in $(seq 1 40); do kill -0 "$our_dockerd" 2>/dev/null || break; sleep 0.5; done
     say "dockerd (pid $our_dockerd) stopped"
   fi
@@ -96,7 +96,8 @@ else
 fi
 if ! "$docker" info >/dev/null 2>&1; then
   # No systemd here: run the daemon in the background, and stop it at the end.
-  as_root dockerd >"$work/dockerd.log" 2>&1 &
+  # Started directly (not through a function, whose subshell would get the PID).
+  if [ "$(id -u)" = 0 ]; then dockerd >"$work/dockerd.log" 2>&1 & else sudo dockerd >"$work/dockerd.log" 2>&1 & fi
   our_dockerd=$!
   for _ in $(seq 1 60); do "$docker" info >/dev/null 2>&1 && break; sleep 0.5; done
   "$docker" info >/dev/null 2>&1 || { tail -n 20 "$work/dockerd.log" >&2; fail "dockerd did not start"; }
