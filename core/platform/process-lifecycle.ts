@@ -78,6 +78,7 @@ function warnDevSecret(logger: Logger, file: string): void {
       '  *** DEVELOPMENT JWT SECRET IN USE ***',
       `  No JWT_SECRET or JWT_PUBLIC_KEY was set, so a secret was generated and kept in ${file}.`,
       '  Mint a token with:  npm run token -- --scope "recommendations:write recommendations:read rules:read reports:read"',
+      '  (in the Docker image, which runs the compiled code: node dist/core/auth/token-cli.js --scope "...")',
       '  Set JWT_SECRET (32+ bytes) or JWT_PUBLIC_KEY before running this anywhere real.',
       '',
     ].join('\n') + '\n',
