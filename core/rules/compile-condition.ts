@@ -76,7 +76,9 @@ function byPriority(children: Node[]): number[][] {
   for (const [i, child] of children.entries()) {
     const given = (child.source as { priority?: unknown }).priority;
     const priority = child.kind === 'fact' ? Number(given) || 1 : Number.parseInt(String(given), 10) || 1;
-    sets.set(priority, [...(sets.get(priority) ?? []), i]);
+    const set = sets.get(priority) ?? [];
+    sets.set(priority, set);
+    set.push(i);
   }
   return [...sets.keys()].sort((a, b) => b - a).map((p) => sets.get(p) ?? []);
 }

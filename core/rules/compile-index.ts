@@ -16,10 +16,10 @@ export interface RuleIndex {
   mark(values: FactValues, marks: Uint8Array): void;
 }
 
-type Guard =
+export type Guard =
   | { kind: 'point'; slot: number; members: unknown[] }
   | { kind: 'range'; slot: number; operator: RangeOperator; bound: number }
-  | { kind: 'band'; slot: number; low: Bound; high: Bound };
+  | { kind: 'band'; slot: number; low: Bound; high: Bound; flag?: { slot: number; value: boolean } };
 
 /** One side of a band: `fact > value` (or >=) below, `fact < value` (or <=) above. */
 interface Bound {
@@ -34,6 +34,9 @@ interface BandBucket {
   high: Float64Array;
   /** Bit 1: low inclusive; bit 2: high inclusive. */
   inclusive: Uint8Array;
+  /** A boolean the rule also needs (slot, or -1 for none) and its value: checked here, before the rule is touched. */
+  flagSlot: Int32Array;
+  flagValue: Uint8Array;
   rules: Int32Array;
 }
 
@@ -49,18 +52,30 @@ interface RangeBucket {
 }
 
 export function indexRules(rules: readonly RuleDefinition[], slotOf: SlotOf): RuleIndex {
+  return indexOfGuards(rules.map((rule) => guardOf(rule.conditions, slotOf)));
+}
+
+/** The index over each rule's guard (undefined: none), `guards[i]` being rule i's; guardOf can run in slices. */
+export function indexOfGuards(guards: ReadonlyArray<Guard | undefined>): RuleIndex {
   const unguarded: number[] = [];
   const points = new Map<number, Map<unknown, number[]>>();
   const ranges = new Map<string, { slot: number; operator: RangeOperator; entries: Array<[number, number]> }>();
-  const bands = new Map<number, Array<{ low: Bound; high: Bound; rule: number }>>();
-  rules.forEach((rule, i) => {
-    const guard = guardOf(rule.conditions, slotOf);
+  const bands = new Map<number, Array<{ low: Bound; high: Bound; flag?: { slot: number; value: boolean }; rule: number }>>();
+  guards.forEach((guard, i) => {
     if (guard === undefined) unguarded.push(i);
-    else if (guard.kind === 'band') bands.set(guard.slot, [...(bands.get(guard.slot) ?? []), { low: guard.low, high: guard.high, rule: i }]);
+    else if (guard.kind === 'band') {
+      const list = bands.get(guard.slot) ?? [];
+      bands.set(guard.slot, list);
+      list.push({ low: guard.low, high: guard.high, ...(guard.flag !== undefined ? { flag: guard.flag } : {}), rule: i });
+    }
     else if (guard.kind === 'point') {
       const bySlot = points.get(guard.slot) ?? new Map<unknown, number[]>();
       points.set(guard.slot, bySlot);
-      for (const member of guard.members) bySlot.set(member, [...(bySlot.get(member) ?? []), i]);
+      for (const member of guard.members) {
+        const list = bySlot.get(member) ?? [];
+        bySlot.set(member, list);
+        list.push(i);
+      }
     } else {
       const key = `${guard.slot} ${guard.operator}`;
       const bucket = ranges.get(key) ?? { slot: guard.slot, operator: guard.operator, entries: [] };
@@ -79,12 +94,14 @@ export function indexRules(rules: readonly RuleDefinition[], slotOf: SlotOf): Ru
     low: Float64Array.from(entries, (e) => e.low.value),
     high: Float64Array.from(entries, (e) => e.high.value),
     inclusive: Uint8Array.from(entries, (e) => (e.low.inclusive ? 1 : 0) | (e.high.inclusive ? 2 : 0)),
+    flagSlot: Int32Array.from(entries, (e) => e.flag?.slot ?? -1),
+    flagValue: Uint8Array.from(entries, (e) => (e.flag?.value === true ? 1 : 0)),
     rules: Int32Array.from(entries, (e) => e.rule),
   }));
 
   return {
     mark(values, marks) {
-      for (const bucket of bandBuckets) markBand(bucket, values[bucket.slot], marks);
+      for (const bucket of bandBuckets) markBand(bucket, values, marks);
       for (const i of unguarded) marks[i] = 1;
       for (const [slot, byValue] of pointSlots) {
         const fact = values[slot];
@@ -97,16 +114,21 @@ export function indexRules(rules: readonly RuleDefinition[], slotOf: SlotOf): Ru
   };
 }
 
-function markBand(bucket: BandBucket, fact: unknown, marks: Uint8Array): void {
+function markBand(bucket: BandBucket, values: FactValues, marks: Uint8Array): void {
+  const fact = values[bucket.slot];
   if (fact === undefined) return;
-  const { low, high, inclusive, rules } = bucket;
+  const { low, high, inclusive, flagSlot, flagValue, rules } = bucket;
   const all = typeof fact !== 'number';
   const f = fact as number;
   for (let k = 0; k < rules.length; k += 1) {
     const flags = inclusive[k] as number;
     const lo = low[k] as number;
     const hi = high[k] as number;
-    if (all || ((flags & 1 ? f >= lo : f > lo) && (flags & 2 ? f <= hi : f < hi))) marks[rules[k] as number] = 1;
+    if (!all && !((flags & 1 ? f >= lo : f > lo) && (flags & 2 ? f <= hi : f < hi))) continue;
+    const needs = flagSlot[k] as number;
+    // `flag equal true/false` holds only for exactly that boolean.
+    if (needs >= 0 && values[needs] !== (flagValue[k] === 1)) continue;
+    marks[rules[k] as number] = 1;
   }
 }
 
@@ -140,8 +162,9 @@ function markRange(bucket: RangeBucket, fact: unknown, marks: Uint8Array): void 
  * from a list or a non-boolean constant first, then a band (both bounds on
  * one fact), then a boolean flag (about half of patients), then one bound.
  */
-function guardOf(root: Condition, slotOf: SlotOf): Guard | undefined {
+export function guardOf(root: Condition, slotOf: SlotOf): Guard | undefined {
   let flag: Guard | undefined;
+  let flagOf: { slot: number; value: boolean } | undefined;
   let range: Guard | undefined;
   const lows = new Map<number, Bound>();
   const highs = new Map<number, Bound>();
@@ -151,6 +174,7 @@ function guardOf(root: Condition, slotOf: SlotOf): Guard | undefined {
     if (operator === 'equal' && isScalar(value)) {
       if (typeof value !== 'boolean') return { kind: 'point', slot: slotOf(leaf.fact), members: [value] };
       flag ??= { kind: 'point', slot: slotOf(leaf.fact), members: [value] };
+      flagOf ??= { slot: slotOf(leaf.fact), value };
       continue;
     }
     if (!RANGE.has(operator) || typeof value !== 'number' || Number.isNaN(value)) continue;
@@ -161,7 +185,7 @@ function guardOf(root: Condition, slotOf: SlotOf): Guard | undefined {
   }
   for (const [slot, low] of lows) {
     const high = highs.get(slot);
-    if (high !== undefined) return { kind: 'band', slot, low, high };
+    if (high !== undefined) return { kind: 'band', slot, low, high, ...(flagOf !== undefined ? { flag: flagOf } : {}) };
   }
   return flag ?? range;
 }

@@ -1,7 +1,7 @@
 import type { Decision, FiredRule, PatientFacts, RulesetRef } from '../domain/recommendation.js';
 import { compileCondition, type CompiledCondition } from './compile-condition.js';
 import { factLayout } from './compile-facts.js';
-import { indexRules } from './compile-index.js';
+import { guardOf, indexOfGuards, type Guard } from './compile-index.js';
 import type { Test } from './compile-operators.js';
 import type { RuleDefinition, RulesetDefinition } from './ruleset-format.js';
 
@@ -48,15 +48,18 @@ export async function compileRuleset(definition: RulesetDefinition, ref: Ruleset
   // Evaluated in output order, so fired rules come out sorted without a sort per patient.
   const ordered = [...definition.rules].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const rules: CompiledRule[] = [];
+  const guards: Array<Guard | undefined> = [];
   for (let start = 0; start < ordered.length; start += sliceSize) {
     if (start > 0) await yieldToEventLoop();
     for (const rule of ordered.slice(start, start + sliceSize)) {
       const condition = compileCondition(rule.conditions, layout.slotOf);
       rules.push({ rule, test: condition.test, condition });
+      guards.push(guardOf(rule.conditions, layout.slotOf));
     }
   }
+  await yieldToEventLoop();
   const tests = rules.map((r) => r.test);
-  const index = indexRules(ordered, layout.slotOf);
+  const index = indexOfGuards(guards);
   // Scratch for one evaluation at a time: evaluation is synchronous, so no two ever share it.
   const marks = new Uint8Array(rules.length);
 
