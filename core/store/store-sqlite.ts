@@ -11,14 +11,15 @@ import { openSqliteConnection } from './sqlite-connection.js';
 import { auditToRow, parseEvent, recordToRow, rowToAudit, rowToRecord, type RecommendationRow } from './sqlite-rows.js';
 import { iterateSqliteDecisions } from './sqlite-decisions.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
+import { createWriteBatch } from './sqlite-write-batch.js';
 import type { CreateResult, IdempotencyClaim, RecommendationStore } from './store.js';
 
 /**
  * The embedded store: one SQLite file in DATA_DIR (`clinical.db`), or an
  * explicit file (`':memory:'` in tests). better-sqlite3 is synchronous; the
- * methods stay async to honour the port. Each method is one transaction, so
- * a promise settles only after its COMMIT (or ROLLBACK). How the file is
- * shared with other processes: sqlite-connection.ts.
+ * methods stay async to honour the port. A write's promise settles only after
+ * its COMMIT (or its rollback). How the file is shared with other processes:
+ * sqlite-connection.ts.
  */
 export type SqliteStoreOptions = { dataDir: string } | { file: string };
 
@@ -37,26 +38,29 @@ function resolveFile(options: SqliteStoreOptions): string {
 }
 
 /**
- * Runs work in one transaction on an open connection. Writes begin IMMEDIATE:
- * they take the write lock up front, waiting for another process through
- * busy_timeout. A DEFERRED transaction that reads and then writes would fail
- * with SQLITE_BUSY at once, without waiting, if another process wrote in
- * between. Reads begin DEFERRED, so their statements share one snapshot.
+ * Writes join the turn's write batch (sqlite-write-batch.ts), which begins
+ * IMMEDIATE: it takes the write lock up front, waiting for another process
+ * through busy_timeout. (A DEFERRED transaction that reads and then writes
+ * would fail with SQLITE_BUSY at once if another process wrote in between.)
+ * Reads run at once in a DEFERRED transaction, so their statements share one
+ * snapshot.
  */
 function transactions(db: Database.Database) {
   const run = db.transaction((work: () => unknown) => work());
+  const batch = createWriteBatch(db);
   const open = () => {
     if (!db.open) throw new AppError('UNAVAILABLE', 'the store is closed');
   };
   return {
+    write: async <T>(work: () => T): Promise<T> => (open(), batch.run(work)),
     // The cast restores the type that run's signature erases: it returns what work returned.
-    write: async <T>(work: () => T): Promise<T> => (open(), run.immediate(work) as T),
     read: async <T>(work: () => T): Promise<T> => (open(), run.deferred(work) as T),
+    flush: () => batch.flush(),
   };
 }
 
 function sqliteStore(db: Database.Database, sql: Statements): RecommendationStore {
-  const { write, read } = transactions(db);
+  const { write, read, flush } = transactions(db);
   const cards = prepareCardStatements(db);
 
   const load = (rows: RecommendationRow[]): Recommendation[] => {
@@ -192,8 +196,11 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
         sql.ping.get();
       }),
     async close() {
-      // Every write has committed by the time its call returned: nothing is pending here.
-      if (db.open) db.close();
+      // Writes queued this turn were promised: commit them before the connection goes.
+      if (db.open) {
+        flush();
+        db.close();
+      }
     },
   };
 }
