@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { openDeliveryLog } from '../worker/delivery-log.js';
+import { MAX_REMEMBERED_KEYS, openDeliveryLog } from '../worker/delivery-log.js';
 
 describe('notifications: the delivery log (a JSON-lines file of keys)', () => {
   let dir: string;
@@ -23,6 +23,19 @@ describe('notifications: the delivery log (a JSON-lines file of keys)', () => {
 
     expect(results.filter(Boolean)).to.have.length(1);
     expect(await keysInFile()).to.deep.equal(['r1:email', 'r1:sms']);
+  });
+
+  it('holds only the newest keys in memory, also when read back from the file, so it stays small', async () => {
+    const keys = Array.from({ length: MAX_REMEMBERED_KEYS + 5 }, (_, i) => `r${i}:email`);
+    await appendFile(file, keys.map((key) => `${JSON.stringify({ key, at: '2026-01-01T00:00:00.000Z' })}\n`).join(''));
+    const log = await openDeliveryLog(file);
+    await log.append({ key: 'new:email', at: '2026-01-01T00:00:01.000Z' });
+
+    expect(await log.find(keys[0] as string)).to.equal(undefined);
+    expect(await log.find(keys[5] as string)).to.equal(undefined);
+    expect(await log.find(keys[6] as string)).to.equal('2026-01-01T00:00:00.000Z');
+    expect(await log.find('new:email')).to.equal('2026-01-01T00:00:01.000Z');
+    await log.close();
   });
 
   it('writes every key of a concurrent burst, each once', async () => {

@@ -32,6 +32,15 @@ export interface DeliveryLog {
   close(): Promise<void>;
 }
 
+/**
+ * A repeat comes only between a channel's confirmation and the store's
+ * `sent` (a worker that died in between, its job retried): a few seconds,
+ * or the last deliveries before a crash, which are the last lines of the
+ * file. So memory holds the newest keys only, oldest dropped first, and RSS
+ * stays flat however long the worker runs; the file keeps every line.
+ */
+export const MAX_REMEMBERED_KEYS = 10_000;
+
 export interface DeliveryLogOptions {
   /** Other processes append to this file too. */
   shared?: boolean;
@@ -44,7 +53,7 @@ type Op =
 export async function openDeliveryLog(file: string, options: DeliveryLogOptions = {}): Promise<DeliveryLog> {
   await mkdir(path.dirname(file), { recursive: true });
   const handle = await open(file, 'a+');
-  const keys = new Map<string, string>();
+  const keys = new RecentKeys();
   let consumed = 0;
   let partial = '';
 
@@ -130,6 +139,15 @@ export async function openDeliveryLog(file: string, options: DeliveryLogOptions 
       await handle.close();
     },
   };
+}
+
+/** A Map that forgets its oldest entries beyond MAX_REMEMBERED_KEYS (a Map iterates in insertion order). */
+class RecentKeys extends Map<string, string> {
+  override set(key: string, at: string): this {
+    super.set(key, at);
+    if (this.size > MAX_REMEMBERED_KEYS) this.delete(this.keys().next().value as string);
+    return this;
+  }
 }
 
 function remember(keys: Map<string, string>, line: string): void {
