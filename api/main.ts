@@ -28,6 +28,8 @@ export interface ApiService {
 }
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/** Twice the in-process queue's bound (queue-memory.ts maxWaiting), so a pass reaches past what the queue holds. */
+const IN_PROCESS_RELAY_BATCH = 2000;
 
 /**
  * Starts the API on this event loop: HTTP, rules, store writes and the outbox
@@ -64,7 +66,15 @@ export async function startApiService(config: Config, logger: Logger, options: {
           if (report.outcome === 'completed') events.emit('processed', report.recommendationId);
         })
       : undefined;
-  const relay = createOutboxRelay({ store, publisher, logger, confirmedBy: adapters.inProcessQueue ? 'consumer' : 'broker' });
+  const relay = createOutboxRelay({
+    store,
+    publisher,
+    logger,
+    confirmedBy: adapters.inProcessQueue ? 'consumer' : 'broker',
+    // In-process, the oldest pending events are the ones the queue holds; a batch reaches past them to those it turned away.
+    batchSize: adapters.inProcessQueue ? IN_PROCESS_RELAY_BATCH : undefined,
+  });
+  adapters.onQueueRoom(() => void relay.kick());
   relay.start();
   const purge = setInterval(() => {
     store.purgeExpiredIdempotencyKeys(new Date()).catch((err: unknown) => logger.warn({ err }, 'idempotency key purge failed'));

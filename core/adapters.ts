@@ -25,6 +25,8 @@ export interface Adapters {
   consumer: () => EventConsumer;
   /** True when events cannot leave this process (the worker must run in it). */
   inProcessQueue: boolean;
+  /** Tells the relay when the in-process queue, which turned events away, has room again (never with BullMQ). */
+  onQueueRoom(listener: () => void): void;
   /** The process's one Redis client when REDIS_URL is set (the API's rate limits share it); closed by close(). */
   redis?: RedisClient;
   close(): Promise<void>;
@@ -36,9 +38,11 @@ export async function openAdapters(config: Config, logger: Logger, service: stri
   const cache = redis
     ? createRedisCache({ client: redis, logger, ttlSeconds: config.cacheTtlSeconds })
     : createLruCache({ ttlSeconds: config.cacheTtlSeconds });
+  let roomListener: (() => void) | undefined;
   const memory = redis ? undefined : createMemoryQueue({
     logger,
     concurrency: config.workerConcurrency,
+    onRoom: () => roomListener?.(),
     // Memory is not durable: an in-process event leaves the outbox only once the worker
     // has finished it (see the relay's confirmedBy). One that failed all its attempts
     // stays pending, so the next start retries it.
@@ -55,6 +59,9 @@ export async function openAdapters(config: Config, logger: Logger, service: stri
     cache,
     publisher,
     inProcessQueue: memory !== undefined,
+    onQueueRoom: (listener) => {
+      roomListener = listener;
+    },
     ...(redis ? { redis } : {}),
     consumer: () =>
       (consumer ??= memory ?? createBullmqConsumer({

@@ -99,3 +99,33 @@ describe('in-process queue: dedupe window', () => {
     expect(() => createMemoryQueue({ logger: silentLogger, dedupeWindow: 0 })).to.throw(/dedupeWindow must be a positive integer/);
   });
 });
+
+describe('in-process queue: bounded, so a burst the worker cannot keep up with stays on disk', () => {
+  it('turns events away beyond maxWaiting, asks for a refill once half empty, and takes them then', async () => {
+    let rooms = 0;
+    const queue = createMemoryQueue({ logger: silentLogger, maxWaiting: 4, onRoom: () => (rooms += 1) });
+    const events = Array.from({ length: 6 }, () => eventFor(aRecommendation()));
+    for (const event of events) await queue.publish(event);
+
+    expect((await queue.queueDepth()).waiting).to.equal(4);
+    expect(rooms).to.equal(0);
+
+    const handled: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    queue.start(async (event) => {
+      handled.push(event.recommendation_id);
+      await gate;
+    });
+    release();
+    await until(async () => handled.length === 4, 'the four taken handled');
+    expect(rooms).to.equal(1);
+
+    // The two turned away were not remembered: publishing them again (the relay's refill) delivers them.
+    await queue.publish(events[4] as RecommendationEvent);
+    await queue.publish(events[5] as RecommendationEvent);
+    await until(async () => handled.length === 6, 'all six handled');
+    await queue.close();
+    expect(handled).to.deep.equal(events.map((e) => e.recommendation_id));
+  });
+});

@@ -17,6 +17,13 @@ export interface MemoryQueueOptions {
   onFailed?: FailedListener;
   /** Called once the handler has finished an event: memory is not durable, so this is the confirmation. */
   onCompleted?: (event: RecommendationEvent) => void;
+  /**
+   * Events held waiting at most; a publish beyond it is not taken (see below).
+   * Default 1000.
+   */
+  maxWaiting?: number;
+  /** Called when a queue that turned a publish away has room again (half empty): the relay refills it. */
+  onRoom?: () => void;
 }
 
 export type MemoryQueue = EventPublisher & EventConsumer & QueueInspector;
@@ -31,10 +38,16 @@ interface Job {
  * the BullMQ adapter: dedupe by recommendation id, bounded concurrency,
  * exponential retries, then a failed list. Events live in memory only; the
  * outbox in the store is what survives a crash.
+ *
+ * Bounded: with the worker on the same event loop as the API, a burst of
+ * POSTs can outrun it. Beyond `maxWaiting` an event is not taken: it stays
+ * pending in the outbox (on disk, not in memory), and `onRoom` asks the relay
+ * to publish it once the worker has caught up, so memory stays flat and
+ * nothing is lost.
  */
 export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   const { logger, concurrency = 1, attempts = 5, backoffMs = 1000 } = options;
-  const { dedupeWindow = 10_000, failedLimit = 1000 } = options;
+  const { dedupeWindow = 10_000, failedLimit = 1000, maxWaiting = 1000 } = options;
   if (!Number.isInteger(dedupeWindow) || dedupeWindow < 1) throw new Error(`memory queue: dedupeWindow must be a positive integer, not ${dedupeWindow}`);
   const ready: Job[] = [];
   const retryTimers = new Set<NodeJS.Timeout>();
@@ -50,6 +63,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   let closed = false;
   let closing: Promise<void> | undefined;
   let onIdle: (() => void) | undefined;
+  let turnedAway = false;
 
   function remember(id: string): void {
     const forgotten = arrivals[oldest];
@@ -62,8 +76,12 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   function pump(): void {
     while (handler && !closed && active < concurrency) {
       const job = ready.shift();
-      if (!job) return;
+      if (!job) break;
       void run(handler, job);
+    }
+    if (turnedAway && ready.length <= maxWaiting / 2) {
+      turnedAway = false;
+      options.onRoom?.();
     }
   }
 
@@ -113,6 +131,11 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     async publish(event) {
       if (closed) throw new AppError('UNAVAILABLE', 'event queue is closed');
       if (seen.has(event.recommendation_id)) return;
+      if (ready.length >= maxWaiting) {
+        // Not taken, not remembered: still pending in the outbox, so the relay brings it back.
+        turnedAway = true;
+        return;
+      }
       remember(event.recommendation_id);
       ready.push({ event: copyEvent(event), attempt: 1 });
       pump();
