@@ -3,12 +3,7 @@ import type { Browser } from 'playwright-core';
 import { openapiDocument } from '../api/openapi.js';
 import { startTestService, type TestService } from './helpers/api-service.js';
 import { launchChromium } from './helpers/chromium.js';
-
-declare global {
-  interface Window {
-    cspViolations?: string[];
-  }
-}
+import { openWatchedPage } from './helpers/watched-page.js';
 
 /**
  * Swagger UI at /docs under the service's content security policy, in a real
@@ -31,27 +26,7 @@ describe('GET /docs in headless Chromium', function () {
   });
 
   it('renders every operation of openapi.yaml under the CSP, with everything served by the service', async () => {
-    const context = await (browser as Browser).newContext();
-    const offsite: string[] = [];
-    const errors: string[] = [];
-    const requests: string[] = [];
-    await context.route('**/*', async (route) => {
-      const url = new URL(route.request().url());
-      if (url.hostname === '127.0.0.1') return route.continue();
-      offsite.push(url.href);
-      return route.abort();
-    });
-    // Runs before the page's scripts and outside its CSP: records whatever the policy blocks.
-    await context.addInitScript(() => {
-      window.cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.cspViolations?.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
-    const page = await context.newPage();
-    page.on('request', (request) => requests.push(request.url()));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (err) => errors.push(err.message));
+    const { page, context, requests, offsite, errors, cspViolations } = await openWatchedPage(browser as Browser);
     try {
       const response = await page.goto(`http://127.0.0.1:${svc.service.port}/docs/`);
       expect(response?.status()).to.equal(200);
@@ -66,7 +41,7 @@ describe('GET /docs in headless Chromium', function () {
       // Authorize exists: the bearer scheme was understood.
       expect(await page.locator('button.authorize').count()).to.be.greaterThan(0);
 
-      expect(await page.evaluate(() => window.cspViolations ?? [])).to.deep.equal([]);
+      expect(await cspViolations()).to.deep.equal([]);
       expect(errors).to.deep.equal([]);
       expect(offsite).to.deep.equal([]);
       expect(requests.some((url) => url.endsWith('/docs/swagger-ui-bundle.js'))).to.equal(true);

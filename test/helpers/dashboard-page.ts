@@ -1,25 +1,12 @@
 // page.evaluate callbacks run in the browser: they need the DOM types.
 /// <reference lib="dom" />
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openWatchedPage, type WatchedPage } from './watched-page.js';
 
 /** One dashboard tab with everything the tests check about its traffic and console. */
-export interface DashboardSession {
-  page: Page;
-  context: BrowserContext;
-  /** Every URL the page asked for. */
-  requests: string[];
-  /** Requests to anywhere but 127.0.0.1: aborted, and a test failure. */
-  offsite: string[];
-  /** Console errors and uncaught exceptions. */
-  errors: Array<{ text: string; url: string }>;
+export interface DashboardSession extends WatchedPage {
   close(): Promise<void>;
-}
-
-declare global {
-  interface Window {
-    cspViolations?: string[];
-  }
 }
 
 export async function openDashboard(
@@ -27,30 +14,10 @@ export async function openDashboard(
   baseUrl: string,
   options: { viewport?: { width: number; height: number } } = {},
 ): Promise<DashboardSession> {
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 900 }, reducedMotion: 'reduce', locale: 'en-US' });
-  const requests: string[] = [];
-  const offsite: string[] = [];
-  const errors: DashboardSession['errors'] = [];
-  await context.route('**/*', async (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname === '127.0.0.1') return route.continue();
-    offsite.push(url.href);
-    return route.abort();
-  });
-  // Runs before the page's own scripts, outside its CSP: records what the CSP blocks.
-  await context.addInitScript(() => {
-    window.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.cspViolations?.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  const page = await context.newPage();
-  page.on('request', (request) => requests.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push({ text: message.text(), url: message.location().url });
-  });
-  page.on('pageerror', (err) => errors.push({ text: err.message, url: '' }));
-  const response = await page.goto(`${baseUrl}/dashboard`);
+  const watched = await openWatchedPage(browser, { viewport: options.viewport ?? { width: 1280, height: 900 }, reducedMotion: 'reduce', locale: 'en-US' });
+  const response = await watched.page.goto(`${baseUrl}/dashboard`);
   expect(response?.status()).to.equal(200);
-  return { page, context, requests, offsite, errors, close: () => context.close() };
+  return { ...watched, close: () => watched.context.close() };
 }
 
 /**
@@ -61,7 +28,7 @@ export async function openDashboard(
 export async function expectCleanPage(session: DashboardSession, expectedStatuses: number[] = []): Promise<void> {
   expect(session.offsite, 'requests that left 127.0.0.1').to.deep.equal([]);
   for (const url of session.requests) expect(new URL(url).hostname).to.equal('127.0.0.1');
-  expect(await session.page.evaluate(() => window.cspViolations), 'CSP violations').to.deep.equal([]);
+  expect(await session.cspViolations(), 'CSP violations').to.deep.equal([]);
   const provoked = (text: string) => expectedStatuses.some((status) => text.includes(`status of ${status}`));
   expect(session.errors.filter((e) => !provoked(e.text)), 'console errors').to.deep.equal([]);
 }
