@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJsonInSlices } from '../domain/canonical-json.js';
 import semver from 'semver';
 import { compileRuleset, yieldToEventLoop, type CompiledRuleset } from './compiled-ruleset.js';
 import { checkDepth } from './depth-check.js';
@@ -79,7 +80,7 @@ async function checkParsed(bytes: Buffer, file: string, hash: string): Promise<C
   if (!checkDepth(document, problems)) return { file, hash, version, problems: problems.items, tests: [] };
   // Each step over a large file takes tens of milliseconds: let requests run between them (hot reload).
   await yieldToEventLoop();
-  const canonical = canonicalJson(document);
+  const canonical = await canonicalJsonInSlices(document, yieldToEventLoop);
   const base = { file, hash, version, canonical };
 
   await yieldToEventLoop();
@@ -92,12 +93,4 @@ async function checkParsed(bytes: Buffer, file: string, hash: string): Promise<C
   const tests = await runRulesetTests(compiled, document.tests ?? []);
   reportFailures(tests, document, problems);
   return problems.empty ? { ...base, problems: [], tests, compiled } : { ...base, problems: problems.items, tests };
-}
-
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }

@@ -3,7 +3,7 @@ import type { RecommendationRecord } from './recommendation-record.js';
 
 /**
  * The persistence port. Adapters: `store-sqlite.ts` (embedded) and
- * `store-mongo.ts` (production). `test/store.contract.test.ts` defines the
+ * `store-mongo.ts` (production). `test/helpers/store-contract/` defines the
  * behaviour once and runs against every adapter.
  */
 
