@@ -9,7 +9,6 @@ export const SERVICE_ID = 'clinical-recommendations';
 export const HOOK = 'patient-view';
 
 export type PrefetchKey = 'patient' | 'vitals' | 'conditions' | 'procedures';
-export const PREFETCH_KEYS: readonly PrefetchKey[] = ['patient', 'vitals', 'conditions', 'procedures'];
 
 export interface CdsServiceDescription {
   hook: string;

@@ -1,6 +1,6 @@
 import type { FactValues } from './compile-operators.js';
 import type { SlotOf } from './compile-condition.js';
-import { isBooleanCondition, type Condition, type RuleDefinition } from './ruleset-format.js';
+import { isBooleanCondition, type Condition } from './ruleset-format.js';
 
 /**
  * An index of rules by a fact each one tests: its guard, one condition the
@@ -49,10 +49,6 @@ interface RangeBucket {
   operator: RangeOperator;
   bounds: number[];
   rules: number[];
-}
-
-export function indexRules(rules: readonly RuleDefinition[], slotOf: SlotOf): RuleIndex {
-  return indexOfGuards(rules.map((rule) => guardOf(rule.conditions, slotOf)));
 }
 
 /** The index over each rule's guard (undefined: none), `guards[i]` being rule i's; guardOf can run in slices. */

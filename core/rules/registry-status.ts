@@ -1,6 +1,6 @@
 import semver from 'semver';
 import type { CompiledRuleset } from './compiled-ruleset.js';
-import { clip, formatLocated, formatProblem } from './problem.js';
+import { clip, formatLocated } from './problem.js';
 import type { CheckedRuleset } from './ruleset-file.js';
 
 /** The body of GET /rules. */
@@ -110,11 +110,6 @@ export function clipBytes(text: string, maxBytes: number): string {
     end += ch.length;
   }
   return `${safe.slice(0, end)}…`;
-}
-
-/** Problems of one file as one string, each still naming the file and pointer. */
-export function problemsText(checked: CheckedRuleset): string {
-  return checked.problems.map(formatProblem).join('; ');
 }
 
 function activeStatus({ compiled, loadedAt }: ActiveRuleset): ActiveRulesetStatus {
