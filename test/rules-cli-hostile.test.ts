@@ -1,30 +1,14 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deepRulesetJson, makeDevSecret } from './fixtures/rules/hostile.js';
 import { versionJson } from './fixtures/rules/ruleset-builders.js';
+import { runRulesCli } from './helpers/rules-cli.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** `npm run rules -- validate ...` as a rule author runs it: the installed launcher, in its own process. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'clinical-rules.js'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `npm run rules -- validate ...` with only PATH and the given env. */
+const cli = (args: string[], env: Record<string, string> = {}) => runRulesCli(args, { env });
 
 describe('clinical-rules validate on hostile files', function () {
   this.timeout(60_000);

@@ -1,30 +1,16 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generatedRuleset } from '../bench/generated-ruleset.js';
 import { eventFor } from '../core/domain/recommendation.js';
 import { openSqliteStore } from '../core/store/store-sqlite.js';
 import { shippedLoose } from './fixtures/rules/ruleset-builders.js';
 import { aRecommendation } from './helpers/fixtures.js';
 import { startTestService, uniquePatientId, type TestService } from './helpers/api-service.js';
+import { runRulesCli } from './helpers/rules-cli.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = path.join(ROOT, 'bin', 'clinical-rules.js');
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runRulesCli(args);
 
 /** The shipped rules with the BMI threshold lowered to 28 and physical therapy from 67 on; its own tests would no longer hold. */
 function candidate(): Record<string, unknown> {
@@ -137,7 +123,9 @@ describe('impact analysis (clinical-rules impact, POST /rules/impact)', function
     expect(res.body).to.include({ replayed: 7, not_replayable: 1 });
     const huge = generatedRuleset(3000, '3.0.0');
     expect(JSON.stringify(huge).length).to.be.greaterThan(svc.config.rulesMaxFileBytes);
-    await svc.http.post('/rules/impact').set('Authorization', `Bearer ${svc.token(['rules:read'])}`).send(huge).expect(413);
+    const refused = await svc.http.post('/rules/impact').set('Authorization', `Bearer ${svc.token(['rules:read'])}`).send(huge).expect(413);
+    // The detail names this route's limit, not POST /evaluate's 64 KiB.
+    expect(refused.body.detail).to.equal(`the body is larger than ${svc.config.rulesMaxFileBytes / 1024} KiB`);
   });
 
   it('POST /rules/impact needs rules:read', async () => {
