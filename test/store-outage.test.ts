@@ -164,6 +164,23 @@ describe('Store outage: 503 with Retry-After, readiness 503', () => {
       expect(store.value).to.equal(42);
       expect(asStoreError(new AppError('NOT_FOUND', 'x'))).to.include({ code: 'NOT_FOUND' });
     });
+
+    it('guardStore translates what an async iterable it returns throws mid-iteration', async () => {
+      const io = new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_READ');
+      const store = guardStore({
+        async *decisions() {
+          yield 1;
+          throw io;
+        },
+      });
+      const seen: number[] = [];
+      const err = await (async () => {
+        for await (const n of store.decisions()) seen.push(n);
+      })().catch((e: unknown) => e);
+      expect(seen).to.deep.equal([1]);
+      expect(err).to.be.instanceOf(AppError).and.to.include({ code: 'UNAVAILABLE' });
+      expect((err as AppError).cause).to.equal(io);
+    });
   });
 
   describe('MongoDB connection settings', () => {

@@ -101,7 +101,8 @@ export function asStoreError(err: unknown): unknown {
  * The same store, each method's failure passed through `asStoreError`: what
  * the composition roots hand to the API and the worker (core/adapters.ts).
  * Methods keep their own error handling (a duplicate key they expect is
- * still theirs to catch); only what escapes them is translated.
+ * still theirs to catch); only what escapes them is translated, including
+ * what an async iterable they return throws while it is read.
  */
 export function guardStore<T extends object>(store: T): T {
   return new Proxy(store, {
@@ -115,8 +116,22 @@ export function guardStore<T extends object>(store: T): T {
         } catch (err) {
           throw asStoreError(err);
         }
-        return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(asStoreError(err))) : result;
+        if (result instanceof Promise) return result.catch((err: unknown) => Promise.reject(asStoreError(err)));
+        return isAsyncIterable(result) ? guardIterable(result) : result;
       };
     },
   });
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** A batch read mid-iteration (iterateDecisions) fails like any other call. */
+async function* guardIterable<T>(iterable: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* iterable;
+  } catch (err) {
+    throw asStoreError(err);
+  }
 }
