@@ -51,6 +51,8 @@ interface HttpLikeError {
   statusCode?: number;
   type?: string;
   message?: string;
+  /** body-parser's limit in bytes, on its 413. */
+  limit?: number;
   errors?: Array<{ path?: string; message?: string }>;
 }
 
@@ -81,7 +83,8 @@ function clientDetail(err: HttpLikeError): string {
     case 'entity.parse.failed':
       return 'the body is not valid JSON';
     case 'entity.too.large':
-      return 'the body is larger than 64 KiB';
+      // The limit of the parser that refused it: 64 KiB, 1 MiB for a CDS Hooks call, RULES_MAX_FILE_BYTES for /rules/impact.
+      return `the body is larger than ${(err.limit ?? 64 * 1024) / 1024} KiB`;
     default:
       return err.message ?? 'the request is not acceptable';
   }
