@@ -87,7 +87,7 @@ export function buildStatus(active: ActiveRuleset | undefined, files: readonly C
   const activeEntry = all.find((v) => v.status === 'active');
   if (activeEntry !== undefined && !versions.includes(activeEntry)) versions[versions.length - 1] = activeEntry;
   return {
-    active: active === undefined ? null : activeStatus(active),
+    active: active === undefined ? null : activeStatusOf(active),
     versions,
     ...(all.length > versions.length ? { versions_omitted: all.length - versions.length } : {}),
     last_reload:
@@ -110,6 +110,18 @@ export function clipBytes(text: string, maxBytes: number): string {
     end += ch.length;
   }
   return `${safe.slice(0, end)}…`;
+}
+
+/** GET /rules per request: the active part is the same until the next load, so it is built once per ActiveRuleset. */
+const activeStatusCache = new WeakMap<ActiveRuleset, ActiveRulesetStatus>();
+
+function activeStatusOf(active: ActiveRuleset): ActiveRulesetStatus {
+  let status = activeStatusCache.get(active);
+  if (status === undefined) {
+    status = activeStatus(active);
+    activeStatusCache.set(active, status);
+  }
+  return status;
 }
 
 function activeStatus({ compiled, loadedAt }: ActiveRuleset): ActiveRulesetStatus {
