@@ -8,22 +8,10 @@ import { createLogger } from '../core/platform/logger.js';
 import { MAX_CONDITION_DEPTH } from '../core/rules/depth-check.js';
 import { readRulesetFile } from '../core/rules/file-read.js';
 import { checkRulesetBytes } from '../core/rules/ruleset-file.js';
-import { createRulesetRegistry, type ReloadOutcome, type RulesetRegistry } from '../core/rules/ruleset-registry.js';
+import { createRulesetRegistry, type RulesetRegistry } from '../core/rules/ruleset-registry.js';
 import { deepRulesetJson, makeDevSecret } from './fixtures/rules/hostile.js';
 import { GERIATRIC, rule, ruleset, versionJson } from './fixtures/rules/ruleset-builders.js';
-
-function reloaded(registry: RulesetRegistry, wanted: (o: ReloadOutcome) => boolean): Promise<ReloadOutcome> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no matching reload within 5000 ms')), 5000);
-    const listener = (outcome: ReloadOutcome): void => {
-      if (!wanted(outcome)) return;
-      clearTimeout(timer);
-      registry.events.off('reload', listener);
-      resolve(outcome);
-    };
-    registry.events.on('reload', listener);
-  });
-}
+import { reloaded } from './helpers/ruleset-reload.js';
 
 describe('hostile and broken rule files', function () {
   this.timeout(30_000);

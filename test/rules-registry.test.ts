@@ -8,8 +8,8 @@ import { createLogger } from '../core/platform/logger.js';
 import { toFacts } from '../core/domain/patient-facts.js';
 import { createRulesetRegistry, createRulesRecommender, type ReloadOutcome, type RulesetRegistry } from '../core/rules/ruleset-registry.js';
 import { FALL_RISK, GERIATRIC, versionJson } from './fixtures/rules/ruleset-builders.js';
+import { reloaded } from './helpers/ruleset-reload.js';
 
-const RELOAD_TIMEOUT_MS = 5000;
 const elderly = toFacts({ patient_id: 'p-1', age: 90, chronic_pain: true, bmi: 35 });
 const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 const badJson = versionJson('1.2.0').replace('"greaterThan"', '"greaterThen"');
@@ -26,23 +26,6 @@ async function save(dir: string, name: string, content: string): Promise<void> {
   const temp = path.join(dir, `.${name}.tmp`);
   await writeFile(temp, content);
   await rename(temp, path.join(dir, name));
-}
-
-/** Resolves with the first reload outcome that satisfies `wanted`; create it before changing files. */
-function reloaded(registry: RulesetRegistry, wanted: (o: ReloadOutcome) => boolean): Promise<ReloadOutcome> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      registry.events.off('reload', listener);
-      reject(new Error(`no matching reload within ${RELOAD_TIMEOUT_MS} ms`));
-    }, RELOAD_TIMEOUT_MS);
-    const listener = (outcome: ReloadOutcome): void => {
-      if (!wanted(outcome)) return;
-      clearTimeout(timer);
-      registry.events.off('reload', listener);
-      resolve(outcome);
-    };
-    registry.events.on('reload', listener);
-  });
 }
 
 describe('ruleset registry', function () {
