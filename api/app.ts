@@ -8,7 +8,7 @@ import type { Logger } from '../core/platform/logger.js';
 import type { Metrics } from '../core/platform/metrics.js';
 import type { RecommendationStore } from '../core/store/store.js';
 import { requireScope } from './auth.js';
-import { closeAfterTooLarge, limitStreamedBody, rejectDeclaredOversize } from './body-limit.js';
+import { closeAfterTooLarge, limitOf, limitStreamedBody, rejectDeclaredOversize } from './body-limit.js';
 import { dereferencedOpenapi, openapiDocument, openapiText } from './openapi.js';
 import { operationsOf, type Operation } from './operations.js';
 import { problemHandler, sendProblem } from './problem.js';
@@ -22,7 +22,6 @@ import { getRulesHandler } from './routes/rules.js';
 import { RULES_IMPACT_PATH, rulesetBodyParser, rulesImpactHandler } from './routes/rules-impact.js';
 import { cdsDiscoveryHandler, cdsPatientViewHandler } from './routes/cds-hooks.js';
 import { cdsHooksCors } from './routes/cds-hooks-cors.js';
-import { CDS_HOOK_BODY_LIMIT_BYTES, CDS_HOOK_PATH } from './routes/cds-hooks-limits.js';
 import { cdsFeedbackHandler } from './routes/cds-hooks-feedback.js';
 import type { FhirFactsConfig } from '../core/fhir/facts-config.js';
 import type { FhirClientOptions } from '../core/fhir/fhir-client.js';
@@ -46,8 +45,6 @@ export interface AppDeps {
   /** RULES_MAX_FILE_BYTES: the largest candidate ruleset POST /rules/impact reads. */
   rulesMaxFileBytes: number;
 }
-
-const BODY_LIMIT = '64kb';
 
 /**
  * Every operation of openapi.yaml is one route: its bearer scope is checked
@@ -112,14 +109,11 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
-const parseJson = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
-const parseHookJson = express.json({ limit: CDS_HOOK_BODY_LIMIT_BYTES, strict: true, type: () => true });
-
 function stepsBefore(operation: Operation, verifyToken: TokenVerifier, rulesetBody: RequestHandler): RequestHandler[] {
   const steps: RequestHandler[] = [];
   if (operation.scope !== undefined) steps.push(requireScope(verifyToken, operation.scope));
   if (operation.jsonBody && operation.expressPath === RULES_IMPACT_PATH) steps.push(requireJsonBody, rulesetBody);
-  else if (operation.jsonBody) steps.push(requireJsonBody, limitStreamedBody, operation.expressPath === CDS_HOOK_PATH ? parseHookJson : parseJson);
+  else if (operation.jsonBody) steps.push(requireJsonBody, limitStreamedBody, express.json({ limit: limitOf(operation.expressPath), strict: true, type: () => true }));
   return steps;
 }
 

@@ -8,7 +8,8 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Routes with their own limit: a CDS Hooks call carries FHIR resources (1 MiB). */
 const LIMITS: Readonly<Record<string, number>> = { [CDS_HOOK_PATH]: CDS_HOOK_BODY_LIMIT_BYTES };
-const limitOf = (path: string): number => LIMITS[path] ?? BODY_LIMIT_BYTES;
+/** The body limit of a route (its express path, or a request's path): what both the counters here and its JSON parser enforce. */
+export const limitOf = (path: string): number => LIMITS[path] ?? BODY_LIMIT_BYTES;
 
 /**
  * 413 from the declared `Content-Length`, before a byte of the body is read,
