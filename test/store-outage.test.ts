@@ -162,6 +162,7 @@ describe('Store outage: 503 with Retry-After, readiness 503', () => {
       expect(await store.buggy().catch((e: unknown) => e)).to.equal(bug);
       expect(() => store.sync()).to.throw(AppError);
       expect(store.value).to.equal(42);
+      expect(store.read, 'one wrapper per method').to.equal(store.read);
       expect(asStoreError(new AppError('NOT_FOUND', 'x'))).to.include({ code: 'NOT_FOUND' });
     });
 

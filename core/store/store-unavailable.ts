@@ -105,11 +105,15 @@ export function asStoreError(err: unknown): unknown {
  * what an async iterable they return throws while it is read.
  */
 export function guardStore<T extends object>(store: T): T {
+  // One wrapper per method, made on first use: not a new closure on every call.
+  const wrappers = new Map<PropertyKey, { of: unknown; guarded: (...args: unknown[]) => unknown }>();
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]): unknown => {
+      const known = wrappers.get(property);
+      if (known?.of === value) return known.guarded;
+      const guarded = (...args: unknown[]): unknown => {
         let result: unknown;
         try {
           result = (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -119,6 +123,8 @@ export function guardStore<T extends object>(store: T): T {
         if (result instanceof Promise) return result.catch((err: unknown) => Promise.reject(asStoreError(err)));
         return isAsyncIterable(result) ? guardIterable(result) : result;
       };
+      wrappers.set(property, { of: value, guarded });
+      return guarded;
     },
   });
 }
