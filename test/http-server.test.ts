@@ -89,11 +89,12 @@ describe('listen: limits on slow and idle clients', () => {
     expect(SERVER_LIMITS).to.deep.include({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxConnections: 4096 });
   });
 
-  it('answers 408 and closes a connection whose headers do not arrive within headersTimeout', async () => {
-    const server = await listen(echoLength(), 0, { headersTimeoutMs: 300, connectionsCheckingIntervalMs: 50 });
+  /** Starts a server with `limits`, sends a request that stalls, and expects 408 and a closed connection. */
+  async function expectTimedOut(limits: Parameters<typeof listen>[2], stall: (conn: RawConnection) => void): Promise<void> {
+    const server = await listen(echoLength(), 0, limits);
     const conn = await RawConnection.open(server.port);
     try {
-      conn.write('GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+      stall(conn);
       const res = await conn.response(3000);
       expect(res.status).to.equal(408);
       await conn.serverClosed;
@@ -101,21 +102,17 @@ describe('listen: limits on slow and idle clients', () => {
       conn.destroy();
       await server.close();
     }
+  }
+
+  it('answers 408 and closes a connection whose headers do not arrive within headersTimeout', async () => {
+    await expectTimedOut({ headersTimeoutMs: 300, connectionsCheckingIntervalMs: 50 }, (conn) => conn.write('GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '));
   });
 
   it('answers 408 and closes a connection whose body does not arrive within requestTimeout', async () => {
-    const server = await listen(echoLength(), 0, { headersTimeoutMs: 200, requestTimeoutMs: 400, connectionsCheckingIntervalMs: 50 });
-    const conn = await RawConnection.open(server.port);
-    try {
+    await expectTimedOut({ headersTimeoutMs: 200, requestTimeoutMs: 400, connectionsCheckingIntervalMs: 50 }, (conn) => {
       conn.writeHead(['POST /echo HTTP/1.1', 'Host: 127.0.0.1', 'Content-Length: 10']);
       conn.write('12345');
-      const res = await conn.response(3000);
-      expect(res.status).to.equal(408);
-      await conn.serverClosed;
-    } finally {
-      conn.destroy();
-      await server.close();
-    }
+    });
   });
 
   it('closes connections past maxConnections as soon as they are accepted', async () => {
