@@ -1,9 +1,9 @@
-import type { Decision, FiredRule, PatientFacts, RulesetRef } from '../domain/recommendation.js';
+import type { Decision, PatientFacts, RulesetRef } from '../domain/recommendation.js';
 import { compileCondition, type CompiledCondition } from './compile-condition.js';
 import { factLayout } from './compile-facts.js';
 import { guardOf, indexOfGuards, type Guard } from './compile-index.js';
 import type { Test } from './compile-operators.js';
-import type { RuleDefinition, RulesetDefinition } from './ruleset-format.js';
+import { byPriorityThenId, firedRule, type RuleDefinition, type RulesetDefinition } from './ruleset-format.js';
 
 /**
  * One ruleset version, compiled once into plain synchronous functions, ready
@@ -46,7 +46,7 @@ export async function compileRuleset(definition: RulesetDefinition, ref: Ruleset
   const sliceSize = options.sliceSize ?? 250;
   const layout = factLayout(definition);
   // Evaluated in output order, so fired rules come out sorted without a sort per patient.
-  const ordered = [...definition.rules].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ordered = [...definition.rules].sort(byPriorityThenId);
   const rules: CompiledRule[] = [];
   const guards: Array<Guard | undefined> = [];
   for (let start = 0; start < ordered.length; start += sliceSize) {
@@ -77,16 +77,9 @@ export async function compileRuleset(definition: RulesetDefinition, ref: Ruleset
 
   function decide(facts: PatientFacts): Decision {
     const { values, fired } = firedIndexes(facts);
-    const recommendations = fired.map((i): FiredRule => {
+    const recommendations = fired.map((i) => {
       const { rule, condition } = rules[i] as CompiledRule;
-      return {
-        code: rule.recommendation.code,
-        title: rule.recommendation.title,
-        rule: rule.id,
-        priority: rule.priority,
-        reasons: condition.reasons(values),
-        ...(rule.indicator !== undefined ? { indicator: rule.indicator } : {}),
-      };
+      return firedRule(rule, condition.reasons(values));
     });
     return { ruleset: ref, recommendations };
   }

@@ -2,7 +2,7 @@ import { Fact, type RuleResult } from 'json-rules-engine';
 import type { Decision, FiredRule, PatientFacts, RulesetRef } from '../domain/recommendation.js';
 import { EnginePool } from './engine-pool.js';
 import { reasonsFor, type EvaluatedCondition } from './reasons.js';
-import { REQUEST_FACTS, type FactType, type RuleDefinition, type RulesetDefinition } from './ruleset-format.js';
+import { firedRule, REQUEST_FACTS, type FactType, type RuleDefinition, type RulesetDefinition } from './ruleset-format.js';
 
 /**
  * A ruleset run by json-rules-engine itself: the reference semantics the
@@ -42,14 +42,7 @@ export function referenceRuleset(definition: RulesetDefinition, ref: RulesetRef)
   function fired(result: RuleResult): FiredRule {
     const rule = rulesById.get(result.name);
     if (rule === undefined) throw new Error(`engine reported unknown rule "${result.name}"`);
-    return {
-      code: rule.recommendation.code,
-      title: rule.recommendation.title,
-      rule: rule.id,
-      priority: rule.priority,
-      reasons: reasonsFor(result.conditions as EvaluatedCondition),
-      ...(rule.indicator !== undefined ? { indicator: rule.indicator } : {}),
-    };
+    return firedRule(rule, reasonsFor(result.conditions as EvaluatedCondition));
   }
 
   return {

@@ -3,7 +3,7 @@
  * once rules/schema/ruleset.schema.json has accepted a file.
  */
 
-import type { CardIndicator, PatientInput } from '../domain/recommendation.js';
+import type { CardIndicator, FiredRule, PatientInput } from '../domain/recommendation.js';
 
 export type FactType = 'number' | 'boolean' | 'string';
 
@@ -101,4 +101,21 @@ export function factTypes(def: Pick<RulesetDefinition, 'observations'>): Map<str
 
 export function isBooleanCondition(condition: Condition): condition is BooleanCondition {
   return 'all' in condition || 'any' in condition || 'not' in condition;
+}
+
+/** The order fired rules are reported in (DESIGN.md): highest priority first, then by rule id (code points). */
+export function byPriorityThenId(a: Pick<RuleDefinition, 'priority' | 'id'>, b: Pick<RuleDefinition, 'priority' | 'id'>): number {
+  return b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** What a decision says of one rule that fired, whichever engine decided. */
+export function firedRule(rule: RuleDefinition, reasons: string[]): FiredRule {
+  return {
+    code: rule.recommendation.code,
+    title: rule.recommendation.title,
+    rule: rule.id,
+    priority: rule.priority,
+    reasons,
+    ...(rule.indicator !== undefined ? { indicator: rule.indicator } : {}),
+  };
 }
