@@ -55,15 +55,9 @@ export function mongoTarget(uri: string, dbName?: string): MongoTarget {
  * list (`h1:27017,h2:27017`), which WHATWG URL does not parse, so this splits
  * by hand: credentials and names are percent-encoded, per the URI format.
  */
-export function parseMongoUri(uri: string): { database: string; optionNames: Set<string> } {
-  const scheme = /^mongodb(\+srv)?:\/\//.exec(uri);
-  if (!scheme) throw new ConfigError('MONGODB_URI', 'must start with mongodb:// or mongodb+srv://');
-  const rest = uri.slice(scheme[0].length);
-  const queryAt = rest.indexOf('?');
-  const beforeQuery = queryAt === -1 ? rest : rest.slice(0, queryAt);
-  const query = queryAt === -1 ? '' : rest.slice(queryAt + 1);
-  const pathAt = beforeQuery.indexOf('/');
-  const database = pathAt === -1 ? '' : decodeURIComponent(beforeQuery.slice(pathAt + 1));
+function parseMongoUri(uri: string): { database: string; optionNames: Set<string> } {
+  const { path, query } = splitMongoUri(uri);
+  const database = path === undefined ? '' : decodeURIComponent(path);
   const optionNames = new Set(
     query
       .split('&')
@@ -75,13 +69,23 @@ export function parseMongoUri(uri: string): { database: string; optionNames: Set
 
 /** The same URI naming another database (tests give each service its own). */
 export function withDatabase(uri: string, database: string): string {
+  const { scheme, hosts, query } = splitMongoUri(uri);
+  return `${scheme}${hosts}/${encodeURIComponent(database)}${query === '' ? '' : `?${query}`}`;
+}
+
+/** `scheme://hosts/path?query`, split by hand (see parseMongoUri); path is undefined without a '/', query '' without a '?'. */
+function splitMongoUri(uri: string): { scheme: string; hosts: string; path: string | undefined; query: string } {
   const scheme = /^mongodb(\+srv)?:\/\//.exec(uri);
   if (!scheme) throw new ConfigError('MONGODB_URI', 'must start with mongodb:// or mongodb+srv://');
   const rest = uri.slice(scheme[0].length);
   const queryAt = rest.indexOf('?');
   const beforeQuery = queryAt === -1 ? rest : rest.slice(0, queryAt);
-  const query = queryAt === -1 ? '' : rest.slice(queryAt);
+  const query = queryAt === -1 ? '' : rest.slice(queryAt + 1);
   const pathAt = beforeQuery.indexOf('/');
-  const hosts = pathAt === -1 ? beforeQuery : beforeQuery.slice(0, pathAt);
-  return `${scheme[0]}${hosts}/${encodeURIComponent(database)}${query}`;
+  return {
+    scheme: scheme[0],
+    hosts: pathAt === -1 ? beforeQuery : beforeQuery.slice(0, pathAt),
+    path: pathAt === -1 ? undefined : beforeQuery.slice(pathAt + 1),
+    query,
+  };
 }
