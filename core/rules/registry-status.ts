@@ -2,6 +2,7 @@ import semver from 'semver';
 import type { CompiledRuleset } from './compiled-ruleset.js';
 import { clip, formatLocated } from './problem.js';
 import type { CheckedRuleset } from './ruleset-file.js';
+import { byPriorityThenId } from './ruleset-format.js';
 
 /** The body of GET /rules. */
 export interface RulesStatus {
@@ -126,7 +127,8 @@ function activeStatusOf(active: ActiveRuleset): ActiveRulesetStatus {
 
 function activeStatus({ compiled, loadedAt }: ActiveRuleset): ActiveRulesetStatus {
   const { definition, ref } = compiled;
-  const sorted = [...definition.rules].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+  // The order decisions report fired rules in.
+  const sorted = [...definition.rules].sort(byPriorityThenId);
   const rules: RuleSummary[] = [];
   let bytes = 0;
   for (const rule of sorted) {
