@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
-import { foldFeedback } from './cds-feedback-sqlite.js';
 import { isDuplicateKey } from './mongo-transactions.js';
 import type { MongoCollections } from './mongo-collections.js';
+import { foldFeedback } from './report-summary.js';
 import type { CardFeedback, FeedbackByCode } from './store.js';
 
 /**

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecommendationOrigin } from '../domain/recommendation.js';
+import { foldFeedback } from './report-summary.js';
 import type { CardFeedback, FeedbackByCode } from './store.js';
 
 /**
@@ -43,14 +44,4 @@ export function prepareCardStatements(db: Database.Database) {
       return foldFeedback(summary.all({ from: from ?? null, to: to ?? null }));
     },
   };
-}
-
-/** Rows of (code, outcome, count) as `{CODE: {accepted, overridden}}`; both adapters answer with it. */
-export function foldFeedback(rows: ReadonlyArray<{ code: string; outcome: string; n: number }>): FeedbackByCode {
-  const byCode: FeedbackByCode = {};
-  for (const { code, outcome, n } of rows) {
-    const counts = (byCode[code] ??= { accepted: 0, overridden: 0 });
-    if (outcome === 'accepted' || outcome === 'overridden') counts[outcome] += n;
-  }
-  return byCode;
 }

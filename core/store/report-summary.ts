@@ -1,4 +1,4 @@
-import type { ReportDay, ReportSummary } from './store.js';
+import type { FeedbackByCode, ReportDay, ReportSummary } from './store.js';
 
 /**
  * Folds the daily counters every adapter keeps into the shape of
@@ -73,4 +73,14 @@ export function foldReport(
 /** The distinct codes of one recommendation: a code counts once per recommendation. */
 export function distinctCodes(codes: string[]): string[] {
   return [...new Set(codes)];
+}
+
+/** Rows of (code, outcome, count) as `{CODE: {accepted, overridden}}`; both adapters answer with it. */
+export function foldFeedback(rows: ReadonlyArray<{ code: string; outcome: string; n: number }>): FeedbackByCode {
+  const byCode: FeedbackByCode = {};
+  for (const { code, outcome, n } of rows) {
+    const counts = (byCode[code] ??= { accepted: 0, overridden: 0 });
+    if (outcome === 'accepted' || outcome === 'overridden') counts[outcome] += n;
+  }
+  return byCode;
 }
