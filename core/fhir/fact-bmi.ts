@@ -1,12 +1,10 @@
 import type { Observation, Quantity } from 'fhir/r4.js';
 import type { FhirFactsConfig, Measure } from './facts-config.js';
-import { badFhir, hasCoding, requireSubject, type Located } from './fhir-problems.js';
-import { parseFhirDateTime } from './fhir-time.js';
+import { badFhir, hasCoding, requireDateTime, requireSubject, type Located } from './fhir-problems.js';
+import { DAY_MS } from './fhir-time.js';
 
 /** UCUM is the code system FHIR Quantities carry units in (R4 datatypes: Quantity). */
 export const UCUM = 'http://unitsofmeasure.org';
-
-const DAY_MS = 86_400_000;
 
 interface Measured {
   value: number;
@@ -83,8 +81,7 @@ function timeOf(observation: Observation, at: string, now: Date): number {
     : observation.effectivePeriod !== undefined ? ['effectivePeriod', observation.effectivePeriod.end ?? observation.effectivePeriod.start]
     : ['issued', observation.issued];
   if (raw === undefined) throw badFhir(`${at}/effectiveDateTime`, 'is missing: without a time the latest measurement cannot be told');
-  const time = parseFhirDateTime(raw);
-  if (time === undefined) throw badFhir(`${at}/${field}`, `${JSON.stringify(raw).slice(0, 40)} is not a FHIR dateTime`);
+  const time = requireDateTime(raw, `${at}/${field}`);
   if (time.earliest > now.getTime() + DAY_MS) throw badFhir(`${at}/${field}`, `${raw} is in the future`);
   return time.latest;
 }

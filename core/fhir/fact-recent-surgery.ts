@@ -1,9 +1,7 @@
 import type { Procedure } from 'fhir/r4.js';
 import type { FhirFactsConfig } from './facts-config.js';
-import { badFhir, hasCoding, requireSubject, type Located } from './fhir-problems.js';
-import { parseFhirDateTime, startOfUtcDay, utcDay, type FhirTime } from './fhir-time.js';
-
-const DAY_MS = 86_400_000;
+import { badFhir, hasCoding, requireDateTime, requireSubject, type Located } from './fhir-problems.js';
+import { DAY_MS, startOfUtcDay, utcDay, type FhirTime } from './fhir-time.js';
 
 /**
  * `recent_surgery`: a completed Procedure in a surgical category performed
@@ -32,11 +30,7 @@ export function recentSurgeryFrom(procedures: ReadonlyArray<Located<Procedure>>,
 }
 
 function performedTime(procedure: Procedure, at: string): { field: string; time: FhirTime } {
-  const parse = (field: string, raw: string | undefined): { field: string; time: FhirTime } => {
-    const time = parseFhirDateTime(raw);
-    if (time === undefined) throw badFhir(`${at}/${field}`, `${JSON.stringify(raw).slice(0, 40)} is not a FHIR dateTime`);
-    return { field, time };
-  };
+  const parse = (field: string, raw: string | undefined): { field: string; time: FhirTime } => ({ field, time: requireDateTime(raw, `${at}/${field}`) });
   if (procedure.performedDateTime !== undefined) return parse('performedDateTime', procedure.performedDateTime);
   const period = procedure.performedPeriod;
   if (period?.end !== undefined) return parse('performedPeriod/end', period.end);

@@ -1,6 +1,7 @@
 import type { CodeableConcept, Reference } from 'fhir/r4.js';
 import { AppError } from '../platform/errors.js';
 import type { Coding } from './facts-config.js';
+import { parseFhirDateTime, type FhirTime } from './fhir-time.js';
 
 /**
  * How FHIR input goes wrong, said with the JSON pointer of the offending
@@ -43,4 +44,11 @@ export function requireSubject(subject: Reference | undefined, patientId: string
   const parts = reference.replace(/\/_history\/[^/]+$/, '').split('/');
   const [type, id] = parts.slice(-2);
   if (type !== 'Patient' || id !== patientId) throw badFhir(`${at}/subject/reference`, `refers to ${reference}, not Patient/${patientId}`);
+}
+
+/** A `dateTime` at `at`, or a 400 saying it is not one. */
+export function requireDateTime(raw: unknown, at: string): FhirTime {
+  const time = parseFhirDateTime(raw);
+  if (time === undefined) throw badFhir(at, `${JSON.stringify(raw).slice(0, 40)} is not a FHIR dateTime`);
+  return time;
 }

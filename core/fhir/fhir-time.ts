@@ -12,7 +12,7 @@ export interface FhirTime {
   latest: number;
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 // FHIR R4's own regular expressions for date and dateTime (datatypes.html).
 const DATE = /^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$/;
