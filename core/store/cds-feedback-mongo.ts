@@ -24,7 +24,12 @@ interface FeedbackDoc {
 export function mongoCardFeedback(db: Db, recommendations: MongoCollections['recommendations']) {
   const feedback = db.collection<FeedbackDoc>('cds_feedback');
   let indexed: Promise<unknown> | undefined;
-  const ensureIndex = () => (indexed ??= feedback.createIndex({ date: 1 }, { name: 'date' }));
+  // A failed attempt (the server down) is forgotten, so the next feedback tries again instead of failing for good.
+  const ensureIndex = () =>
+    (indexed ??= feedback.createIndex({ date: 1 }, { name: 'date' }).catch((err: unknown) => {
+      indexed = undefined;
+      throw err;
+    }));
 
   return {
     async recordFeedback(items: CardFeedback[], patientKey?: string): Promise<{ unknownCards: string[] }> {
