@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
       if (operation.scope !== undefined) throw new Error(`openapi.yaml: no handler for the secured operation ${operation.operationId}`);
       continue; // health, metrics and the spec itself: served below.
     }
-    app[operation.method](operation.expressPath, ...stepsBefore(operation, deps.verifyToken, rulesetBody), validatorFor(operation), handler);
+    app[operation.method](operation.expressPath, ...stepsBefore(operation, deps.verifyToken, rulesetBody, deps.rulesMaxFileBytes), validatorFor(operation), handler);
   }
   for (const id of Object.keys(handlers)) {
     if (!operations.some((o) => o.operationId === id)) throw new Error(`openapi.yaml: no operation ${id}`);
@@ -109,11 +109,14 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
-function stepsBefore(operation: Operation, verifyToken: TokenVerifier, rulesetBody: RequestHandler): RequestHandler[] {
+function stepsBefore(operation: Operation, verifyToken: TokenVerifier, rulesetBody: RequestHandler, rulesMaxFileBytes: number): RequestHandler[] {
   const steps: RequestHandler[] = [];
   if (operation.scope !== undefined) steps.push(requireScope(verifyToken, operation.scope));
-  if (operation.jsonBody && operation.expressPath === RULES_IMPACT_PATH) steps.push(requireJsonBody, rulesetBody);
-  else if (operation.jsonBody) steps.push(requireJsonBody, limitStreamedBody, express.json({ limit: limitOf(operation.expressPath), strict: true, type: () => true }));
+  if (operation.jsonBody && operation.expressPath === RULES_IMPACT_PATH) steps.push(requireJsonBody, limitStreamedBody(rulesMaxFileBytes), rulesetBody);
+  else if (operation.jsonBody) {
+    const limit = limitOf(operation.expressPath);
+    steps.push(requireJsonBody, limitStreamedBody(limit), express.json({ limit, strict: true, type: () => true }));
+  }
   return steps;
 }
 

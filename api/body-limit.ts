@@ -28,13 +28,12 @@ export const rejectDeclaredOversize: RequestHandler = (req, res, next) => {
  * For a body without a declared length (chunked): body-parser answers its 413
  * only once the client has sent everything (it drains the request first), so
  * an endless or slow body would hold the connection. Count the bytes as they
- * arrive and answer at once. Placed right before the JSON parser: both then
- * listen from the first chunk on.
+ * arrive and answer at once. Placed right before the JSON parser, with that
+ * parser's limit: both then listen from the first chunk on.
  */
-export const limitStreamedBody: RequestHandler = (req, res, next) => {
+export const limitStreamedBody = (limit: number): RequestHandler => (req, res, next) => {
   if (req.headers['content-length'] === undefined) {
     let received = 0;
-    const limit = limitOf(req.path);
     const count = (chunk: Buffer) => {
       received += chunk.length;
       if (received <= limit) return;

@@ -193,6 +193,15 @@ describe('Request bodies over 64 KiB', () => {
     await expectTooLargeAndClosed(conn);
   });
 
+  it('answers 413 to a chunked candidate ruleset (POST /rules/impact) as soon as it passes RULES_MAX_FILE_BYTES, without waiting for its end', async () => {
+    const conn = await RawConnection.open(svc.service.port);
+    conn.writeHead(['POST /rules/impact HTTP/1.1', 'Host: 127.0.0.1', `Authorization: Bearer ${svc.token(['rules:read'])}`, 'Content-Type: application/json', 'Transfer-Encoding: chunked']);
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    for (let sent = 0; sent <= svc.config.rulesMaxFileBytes; sent += chunk.length) conn.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+    // No terminating chunk: a client that never finishes.
+    await expectTooLargeAndClosed(conn);
+  });
+
   it('accepts a body of exactly 64 KiB (the control)', async () => {
     const json = JSON.stringify({ patient_id: uniquePatientId(), age: 40 });
     const body = json.padEnd(64 * 1024, ' ');
