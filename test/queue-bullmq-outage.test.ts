@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { createBullmqConsumer, createBullmqPublisher } from '../core/queue/queue-bullmq.js';
-import { closeRedisClient, createRedisClient, type RedisClient } from '../core/platform/redis-client.js';
+import { createRedisClient } from '../core/platform/redis-client.js';
 import { anEvent, recorder, silentLogger } from './helpers/queue-events.js';
-import { connectRedisClient } from './helpers/redis-test-client.js';
+import { useRedisClient } from './helpers/redis-test-client.js';
 import { uniqueName, useRedis } from './setup/redis.js';
 
 // BullMQ while its Redis is stopped and started again: publish fails fast instead of hanging, then recovers.
@@ -10,22 +10,15 @@ import { uniqueName, useRedis } from './setup/redis.js';
 describe('queue contract', function () {
   describe('BullMQ on Redis', () => {
     const redis = useRedis();
-    const clients: RedisClient[] = [];
-    let client: RedisClient;
-    beforeEach(async () => {
-      client = await connectRedisClient(redis.url(), clients);
-    });
-    after(async () => {
-      for (const c of clients.splice(0)) await closeRedisClient(c);
-    });
+    const { client, clients } = useRedisClient(() => redis.url());
 
     describe('when Redis goes down', () => {
       it('rejects publish promptly, then publishes and delivers again once Redis is back', async function () {
         redis.skipUnlessRestartable(this);
         const logger = silentLogger();
         const queueName = uniqueName('recommendations');
-        const publisher = createBullmqPublisher({ client, logger, queueName, timeoutMs: 500 });
-        const consumer = createBullmqConsumer({ client, logger, queueName });
+        const publisher = createBullmqPublisher({ client: client(), logger, queueName, timeoutMs: 500 });
+        const consumer = createBullmqConsumer({ client: client(), logger, queueName });
         const seen = recorder();
         consumer.start(seen.handler);
         try {

@@ -1,9 +1,8 @@
 import { createMemoryQueue } from '../core/queue/queue-memory.js';
 import { createBullmqConsumer, createBullmqPublisher } from '../core/queue/queue-bullmq.js';
-import { closeRedisClient, type RedisClient } from '../core/platform/redis-client.js';
 import { queueContract } from './helpers/queue-contract.js';
 import { silentLogger } from './helpers/queue-events.js';
-import { connectRedisClient } from './helpers/redis-test-client.js';
+import { useRedisClient } from './helpers/redis-test-client.js';
 import { uniqueName, useRedis } from './setup/redis.js';
 
 // The queue port's contract (test/helpers/queue-contract.ts), run against each adapter.
@@ -19,21 +18,14 @@ describe('queue contract', function () {
 
   describe('BullMQ on Redis', () => {
     const redis = useRedis();
-    const clients: RedisClient[] = [];
-    let client: RedisClient;
-    beforeEach(async () => {
-      client = await connectRedisClient(redis.url(), clients);
-    });
-    after(async () => {
-      for (const c of clients.splice(0)) await closeRedisClient(c);
-    });
+    const { client } = useRedisClient(() => redis.url());
 
     queueContract(() => ({ concurrency, attempts, backoffMs, onFailed } = {}) => {
       const queueName = uniqueName('recommendations');
       const logger = silentLogger();
       return {
-        publisher: createBullmqPublisher({ client, logger, queueName, attempts, backoffMs }),
-        consumer: createBullmqConsumer({ client, logger, queueName, concurrency, onFailed }),
+        publisher: createBullmqPublisher({ client: client(), logger, queueName, attempts, backoffMs }),
+        consumer: createBullmqConsumer({ client: client(), logger, queueName, concurrency, onFailed }),
       };
     });
   });

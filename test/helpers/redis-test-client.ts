@@ -1,4 +1,4 @@
-import { createRedisClient, type RedisClient } from '../../core/platform/redis-client.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../../core/platform/redis-client.js';
 import { silentLogger } from './queue-events.js';
 
 /**
@@ -15,4 +15,26 @@ export async function connectRedisClient(url: string, clients: RedisClient[]): P
 /** Resolves on the next 'ready'; connection errors on the way are expected, not failures. */
 async function ready(client: RedisClient): Promise<void> {
   if (!client.isReady) await new Promise((resolve) => client.once('ready', resolve));
+}
+
+/**
+ * Mocha hooks for a suite's Redis clients: a fresh connected client before each test
+ * (`client()`), every client in `clients` (push your own there too) closed after the suite.
+ */
+export function useRedisClient(url: () => string): { client: () => RedisClient; clients: RedisClient[] } {
+  const clients: RedisClient[] = [];
+  let current: RedisClient | undefined;
+  beforeEach(async () => {
+    current = await connectRedisClient(url(), clients);
+  });
+  after(async () => {
+    for (const c of clients.splice(0)) await closeRedisClient(c);
+  });
+  return {
+    clients,
+    client: () => {
+      if (!current) throw new Error('useRedisClient(): no client outside a test');
+      return current;
+    },
+  };
 }
