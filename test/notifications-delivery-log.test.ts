@@ -84,4 +84,13 @@ describe('notifications: the delivery log (a JSON-lines file of keys)', () => {
     const lines = (await readFile(file, 'utf8')).split('\n');
     expect(lines).to.deep.equal(['{"key":"r1:email","at":"2026-01-01T00:00:00.000Z"}', '{"key":"r2:em', '{"key":"r2:email","at":"2026-01-01T00:00:01.000Z"}', '']);
   });
+
+  it('rejects an append whose write fails and forgets its key, so that a retry is not taken for a repeat', async () => {
+    const log = await openDeliveryLog(file);
+    await log.close(); // Its file handle is gone: the write fails.
+
+    const err = await log.append({ key: 'r1:email', at: '2026-01-01T00:00:00.000Z' }).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(Error);
+    expect(await log.find('r1:email')).to.equal(undefined);
+  });
 });
