@@ -1,6 +1,6 @@
 import type { PatientFacts } from '../domain/recommendation.js';
 import type { FactValues } from './compile-operators.js';
-import { REQUEST_FACTS, type FactType, type RulesetDefinition } from './ruleset-format.js';
+import { REQUEST_FACT_NAMES, type FactType, type RulesetDefinition } from './ruleset-format.js';
 
 /**
  * Where each fact sits in the values array a compiled ruleset evaluates
@@ -14,10 +14,8 @@ export interface FactLayout {
   valuesOf(patient: PatientFacts): FactValues;
 }
 
-const REQUEST_NAMES = Object.keys(REQUEST_FACTS) as Array<keyof typeof REQUEST_FACTS & keyof PatientFacts>;
-
 export function factLayout(definition: Pick<RulesetDefinition, 'observations'>): FactLayout {
-  const slots = new Map<string, number>(REQUEST_NAMES.map((name, i) => [name, i]));
+  const slots = new Map<string, number>(REQUEST_FACT_NAMES.map((name, i) => [name, i]));
   const observations: Array<[string, FactType, number]> = [];
   for (const [name, declaration] of Object.entries(definition.observations ?? {})) {
     const slot = slots.get(name) ?? slots.size;
@@ -36,7 +34,7 @@ export function factLayout(definition: Pick<RulesetDefinition, 'observations'>):
     slotOf,
     valuesOf(patient) {
       const values: unknown[] = new Array<unknown>(slots.size);
-      for (let i = 0; i < REQUEST_NAMES.length; i += 1) values[i] = patient[REQUEST_NAMES[i] as (typeof REQUEST_NAMES)[number]];
+      for (let i = 0; i < REQUEST_FACT_NAMES.length; i += 1) values[i] = patient[REQUEST_FACT_NAMES[i] as (typeof REQUEST_FACT_NAMES)[number]];
       // Anything else stays absent, so conditions on it simply do not hold.
       for (const [name, type, slot] of observations) {
         const value = patient.observations[name];

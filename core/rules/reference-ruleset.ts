@@ -2,7 +2,7 @@ import { Fact, type RuleResult } from 'json-rules-engine';
 import type { Decision, FiredRule, PatientFacts, RulesetRef } from '../domain/recommendation.js';
 import { EnginePool } from './engine-pool.js';
 import { reasonsFor, type EvaluatedCondition } from './reasons.js';
-import { firedRule, REQUEST_FACTS, type FactType, type RuleDefinition, type RulesetDefinition } from './ruleset-format.js';
+import { firedRule, REQUEST_FACT_NAMES, type FactType, type RuleDefinition, type RulesetDefinition } from './ruleset-format.js';
 
 /**
  * A ruleset run by json-rules-engine itself: the reference semantics the
@@ -12,8 +12,6 @@ import { firedRule, REQUEST_FACTS, type FactType, type RuleDefinition, type Rule
 export interface ReferenceRuleset {
   evaluate(facts: PatientFacts): Promise<Decision>;
 }
-
-const REQUEST_FACT_NAMES = Object.keys(REQUEST_FACTS) as Array<keyof typeof REQUEST_FACTS & keyof PatientFacts>;
 
 /** Constant facts need no cache; skipping it spares a hash of every fact on every run. */
 const NO_CACHE = { cache: false };

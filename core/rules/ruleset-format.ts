@@ -3,7 +3,7 @@
  * once rules/schema/ruleset.schema.json has accepted a file.
  */
 
-import type { CardIndicator, FiredRule, PatientInput } from '../domain/recommendation.js';
+import type { CardIndicator, FiredRule, PatientFacts, PatientInput } from '../domain/recommendation.js';
 
 export type FactType = 'number' | 'boolean' | 'string';
 
@@ -86,6 +86,9 @@ export const REQUEST_FACTS: Readonly<Record<string, FactType>> = {
   chronic_pain: 'boolean',
   recent_surgery: 'boolean',
 };
+
+/** The request facts' names, as fields of PatientFacts. */
+export const REQUEST_FACT_NAMES = Object.keys(REQUEST_FACTS) as ReadonlyArray<keyof PatientFacts>;
 
 /** Names an observation may not take: request fields and the envelope around them. */
 export const RESERVED_FACT_NAMES: ReadonlySet<string> = new Set([...Object.keys(REQUEST_FACTS), 'observations', 'patient_id']);
