@@ -4,7 +4,7 @@ import { CDS_HOOK_BODY_LIMIT_BYTES, CDS_HOOK_PATH } from './routes/cds-hooks-lim
 import { RULES_IMPACT_PATH } from './routes/rules-impact.js';
 
 /** The largest request body the service reads: 64 KiB (DESIGN, POST /evaluate). */
-export const BODY_LIMIT_BYTES = 64 * 1024;
+const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Routes with their own limit: a CDS Hooks call carries FHIR resources (1 MiB). */
 const LIMITS: Readonly<Record<string, number>> = { [CDS_HOOK_PATH]: CDS_HOOK_BODY_LIMIT_BYTES };

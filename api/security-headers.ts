@@ -18,7 +18,7 @@ import helmet from 'helmet';
  *   in front of it.
  * - frame-ancestors 'none': no page of the service is meant to be framed.
  */
-export const CONTENT_SECURITY_POLICY = {
+const CONTENT_SECURITY_POLICY = {
   'default-src': ["'self'"],
   'base-uri': ["'self'"],
   'connect-src': ["'self'"],

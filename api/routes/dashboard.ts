@@ -4,7 +4,7 @@ import express, { Router } from 'express';
 import { PROJECT_ROOT } from '../../core/platform/paths.js';
 
 /** The page's own files: plain HTML, CSS and ES modules, no build step. */
-export const DASHBOARD_DIR = path.join(PROJECT_ROOT, 'api', 'dashboard');
+const DASHBOARD_DIR = path.join(PROJECT_ROOT, 'api', 'dashboard');
 
 /** Chart.js's browser bundle (UMD: one file, no imports to resolve), found the way Node finds the package. */
 const CHART_JS_DIST = path.dirname(createRequire(import.meta.url).resolve('chart.js'));
