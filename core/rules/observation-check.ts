@@ -19,6 +19,9 @@ export function checkObservations(ruleset: Pick<RulesetDefinition, 'version' | '
   const declared = ruleset.observations ?? {};
   const problems: FieldProblem[] = [];
   const offending: string[] = [];
+  // Built once the first key offends, then said in every message.
+  let listed: string | undefined;
+  const list = (): string => (listed ??= declaredList(declared));
   for (const key of keys) {
     const path = `/body${pointer('observations', key)}`;
     // Own properties only: "toString" is not declared just because every object has one.
@@ -26,16 +29,16 @@ export function checkObservations(ruleset: Pick<RulesetDefinition, 'version' | '
     const value = observations[key];
     if (declaration === undefined) {
       offending.push(key);
-      problems.push({ path, message: `not declared by ruleset ${ruleset.version}${hint(key, declared)}; ${declaredList(declared)}` });
+      problems.push({ path, message: `not declared by ruleset ${ruleset.version}${hint(key, declared)}; ${list()}` });
     } else if (typeof value !== declaration.type) {
       offending.push(key);
-      problems.push({ path, message: `must be a ${declaration.type}, as ruleset ${ruleset.version} declares it, got a ${typeof value}; ${declaredList(declared)}` });
+      problems.push({ path, message: `must be a ${declaration.type}, as ruleset ${ruleset.version} declares it, got a ${typeof value}; ${list()}` });
     }
   }
   if (problems.length === 0) return;
   const names = offending.map((key) => `"${key}"`).join(', ');
   const subject = offending.length === 1 ? `observation ${names} does` : `observations ${names} do`;
-  throw new AppError('VALIDATION', `${subject} not match what ruleset ${ruleset.version} declares; ${declaredList(declared)}`, problems);
+  throw new AppError('VALIDATION', `${subject} not match what ruleset ${ruleset.version} declares; ${list()}`, problems);
 }
 
 function hint(key: string, declared: Record<string, ObservationDeclaration>): string {
