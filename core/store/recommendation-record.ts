@@ -37,11 +37,12 @@ export interface StoredDecision {
   recommendations: FiredRule[];
 }
 
+/** A stored notification as both adapters read it (SQLite row, MongoDB document). */
 export interface NotificationRow {
-  recommendationId: string;
+  recommendation_id: string;
   channel: string;
   status: Notification['status'];
-  sentAt: string | null;
+  sent_at: string | null;
 }
 
 export function toRecord(rec: Recommendation, facts?: PatientFacts): RecommendationRecord {
@@ -74,9 +75,9 @@ export function fromRecord(record: RecommendationRecord, notifications: Notifica
 export function withNotifications(records: RecommendationRecord[], rows: NotificationRow[]): Recommendation[] {
   const byRecommendation = new Map<string, NotificationRow[]>();
   for (const row of rows) {
-    const list = byRecommendation.get(row.recommendationId) ?? [];
+    const list = byRecommendation.get(row.recommendation_id) ?? [];
     list.push(row);
-    byRecommendation.set(row.recommendationId, list);
+    byRecommendation.set(row.recommendation_id, list);
   }
   return records.map((record) => {
     // By channel, not by time: a pending notification has no time yet, and
@@ -84,7 +85,7 @@ export function withNotifications(records: RecommendationRecord[], rows: Notific
     const own = (byRecommendation.get(record.id) ?? []).sort((a, b) => compare(a.channel, b.channel));
     return fromRecord(
       record,
-      own.map((n) => ({ channel: n.channel, status: n.status, sent_at: n.sentAt })),
+      own.map((n) => ({ channel: n.channel, status: n.status, sent_at: n.sent_at })),
     );
   });
 }

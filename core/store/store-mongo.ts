@@ -65,10 +65,7 @@ function mongoStore(client: MongoClient, db: Db, collections: MongoCollections):
   const load = async (docs: RecordDoc[]): Promise<Recommendation[]> => {
     if (docs.length === 0) return [];
     const rows = await notifications.find({ recommendation_id: { $in: docs.map((d) => d._id) } }).toArray();
-    return withNotifications(
-      docs.map(docToRecord),
-      rows.map((n) => ({ recommendationId: n.recommendation_id, channel: n.channel, status: n.status, sentAt: n.sent_at })),
-    );
+    return withNotifications(docs.map(docToRecord), rows);
   };
 
   return {

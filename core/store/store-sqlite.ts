@@ -68,15 +68,7 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
     const [only] = rows;
     const notifications =
       rows.length === 1 && only ? sql.notificationsOf.all(only.id) : sql.notificationsFor.all(JSON.stringify(rows.map((row) => row.id)));
-    return withNotifications(
-      rows.map(rowToRecord),
-      notifications.map((n) => ({
-        recommendationId: n.recommendation_id,
-        channel: n.channel,
-        status: n.status,
-        sentAt: n.sent_at,
-      })),
-    );
+    return withNotifications(rows.map(rowToRecord), notifications);
   };
   const loadOne = (id: string): Recommendation | undefined => {
     const row = sql.selectRecommendation.get(id);
