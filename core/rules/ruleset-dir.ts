@@ -44,7 +44,7 @@ export async function checkDir(
       if (read.kind === 'rejected') result = rejectedFile(name, read.message);
       else {
         const hash = hashOf(read.bytes);
-        result = before?.hash === hash ? before : await checkRulesetBytes(read.bytes, name);
+        result = before?.hash === hash ? before : await checkRulesetBytes(read.bytes, name, hash);
       }
     } catch (err) {
       const kind = err instanceof Error ? err.name : typeof err;

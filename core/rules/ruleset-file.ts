@@ -49,10 +49,10 @@ export function hashOf(bytes: Buffer): string {
 /**
  * Depth, parse, schema, semantics, then the file's own tests: valid means all
  * pass. Whatever a file makes the checks throw (a stack overflow included)
- * rejects that file, and only that file.
+ * rejects that file, and only that file. `hash` is hashOf(bytes), for a
+ * caller that has it already.
  */
-export async function checkRulesetBytes(bytes: Buffer, file: string): Promise<CheckedRuleset> {
-  const hash = hashOf(bytes);
+export async function checkRulesetBytes(bytes: Buffer, file: string, hash = hashOf(bytes)): Promise<CheckedRuleset> {
   try {
     return await checkParsed(bytes, file, hash);
   } catch (err) {
