@@ -20,7 +20,7 @@ export interface StoredClaim {
 }
 
 /** A claim is live while `now` is before its expiry. */
-export function isLive(expiresAt: Date, now: Date): boolean {
+function isLive(expiresAt: Date, now: Date): boolean {
   return expiresAt.getTime() > now.getTime();
 }
 

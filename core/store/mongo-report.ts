@@ -38,7 +38,7 @@ interface ReportFacets {
 }
 
 /** The pipeline of `reportSummary`: the `date` index selects the range, one pass groups it three ways. */
-export function reportPipeline(from?: string, to?: string): object[] {
+function reportPipeline(from?: string, to?: string): object[] {
   const bounds = { ...(from !== undefined && { $gte: from }), ...(to !== undefined && { $lte: to }) };
   return [
     ...(from !== undefined || to !== undefined ? [{ $match: { date: bounds } satisfies Filter<CountedDoc> }] : []),

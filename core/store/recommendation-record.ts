@@ -58,7 +58,7 @@ export function toRecord(rec: Recommendation, facts?: PatientFacts): Recommendat
   };
 }
 
-export function fromRecord(record: RecommendationRecord, notifications: Notification[]): Recommendation {
+function fromRecord(record: RecommendationRecord, notifications: Notification[]): Recommendation {
   return {
     id: record.id,
     patient_id: record.patientId,
@@ -101,7 +101,7 @@ export function toHistoryPage(items: Recommendation[], limit: number): HistoryPa
   return last ? { items: page, next: positionOf(last) } : { items: page };
 }
 
-export function positionOf(rec: Recommendation): HistoryPosition {
+function positionOf(rec: Recommendation): HistoryPosition {
   return { createdAt: rec.created_at, id: rec.id };
 }
 

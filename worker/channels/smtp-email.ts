@@ -19,7 +19,7 @@ export function messageIdFor(key: string): string {
  * The service holds no contact details, so the address is a placeholder
  * derived from the patient (an EHR integration would supply the real one).
  */
-export function recipientFor(delivery: Delivery): string {
+function recipientFor(delivery: Delivery): string {
   return `patient-${String(delivery.patientId).replace(/[^A-Za-z0-9]/g, '-')}@patients.invalid`;
 }
 
