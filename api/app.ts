@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/cds-services', cdsHooksCors);
   app.use(httpMetrics(deps.metrics));
   app.use(securityHeaders());
-  app.use(rejectDeclaredOversize);
+  app.use(rejectDeclaredOversize(deps.rulesMaxFileBytes));
   app.use(deps.rateLimit);
 
   const handlers: Record<string, RequestHandler> = {

@@ -16,11 +16,12 @@ export const limitOf = (path: string): number => LIMITS[path] ?? BODY_LIMIT_BYTE
  * on every route; the connection is closed after the answer, so the client
  * cannot keep it busy by sending the rest slowly.
  */
-export const rejectDeclaredOversize: RequestHandler = (req, res, next) => {
-  // A candidate ruleset (POST /rules/impact) has its own, larger limit: RULES_MAX_FILE_BYTES.
-  if (req.path === RULES_IMPACT_PATH) return next();
+export const rejectDeclaredOversize = (rulesMaxFileBytes: number): RequestHandler => (req, res, next) => {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limitOf(req.path)) return tooLarge(res, limitOf(req.path));
+  if (declared === undefined) return next();
+  // A candidate ruleset (POST /rules/impact) has its own, larger limit: RULES_MAX_FILE_BYTES.
+  const limit = req.path === RULES_IMPACT_PATH ? rulesMaxFileBytes : limitOf(req.path);
+  if (Number(declared) > limit) return tooLarge(res, limit);
   next();
 };
 

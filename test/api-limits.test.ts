@@ -202,6 +202,14 @@ describe('Request bodies over 64 KiB', () => {
     await expectTooLargeAndClosed(conn);
   });
 
+  it('answers 413 from the declared Content-Length of a candidate ruleset (POST /rules/impact) over RULES_MAX_FILE_BYTES while the client is still sending', async () => {
+    const conn = await RawConnection.open(svc.service.port);
+    conn.writeHead(['POST /rules/impact HTTP/1.1', 'Host: 127.0.0.1', `Authorization: Bearer ${svc.token(['rules:read'])}`, 'Content-Type: application/json', `Content-Length: ${svc.config.rulesMaxFileBytes + 1}`]);
+    conn.write(Buffer.alloc(1024, 0x20));
+    // The client holds the rest back: the answer must not wait for it.
+    await expectTooLargeAndClosed(conn);
+  });
+
   it('accepts a body of exactly 64 KiB (the control)', async () => {
     const json = JSON.stringify({ patient_id: uniquePatientId(), age: 40 });
     const body = json.padEnd(64 * 1024, ' ');
