@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 export interface ServerLimits {
   /** Time to send the complete request headers (slowloris). Node's default is 60 s. */
   headersTimeoutMs: number;
-  /** Time to send the whole request, body included (64 KiB at most). Node's default is 300 s. */
+  /** Time to send the whole request, body included (64 KiB for most routes; a hook call 1 MiB, a candidate ruleset up to RULES_MAX_FILE_BYTES). Node's default is 300 s. */
   requestTimeoutMs: number;
   /** How long an idle keep-alive connection stays open: past a load balancer's 60 s, so it closes first. */
   keepAliveTimeoutMs: number;
