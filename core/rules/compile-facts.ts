@@ -8,6 +8,9 @@ import { REQUEST_FACT_NAMES, type FactType, type RulesetDefinition } from './rul
  * other name a condition mentions (such a slot stays undefined: a fact the
  * engine would not know either).
  */
+/** Fact name to slot in the values array; unknown names get slots that stay undefined. */
+export type SlotOf = (fact: string) => number;
+
 export interface FactLayout {
   slotOf(fact: string): number;
   /** The facts as the engine sees them: declared observations of the declared type only. */

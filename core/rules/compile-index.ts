@@ -1,5 +1,5 @@
 import type { FactValues } from './compile-operators.js';
-import type { SlotOf } from './compile-condition.js';
+import type { SlotOf } from './compile-facts.js';
 import { isBooleanCondition, type Condition } from './ruleset-format.js';
 
 /**
@@ -27,9 +27,15 @@ interface Bound {
   inclusive: boolean;
 }
 
-/** Rules banded on one fact (both a lower and an upper bound), as flat arrays a tight loop reads. */
+/**
+ * Rules banded on one fact (both a lower and an upper bound), as flat arrays
+ * a tight loop reads, sorted by lower bound: a band holding the fact starts
+ * at most the widest band's width below it, so only that stretch is read.
+ */
 interface BandBucket {
   slot: number;
+  /** The widest band's high - low. */
+  maxWidth: number;
   low: Float64Array;
   high: Float64Array;
   /** Bit 1: low inclusive; bit 2: high inclusive. */
@@ -85,8 +91,10 @@ export function indexOfGuards(guards: ReadonlyArray<Guard | undefined>): RuleInd
     return { slot, operator, bounds: entries.map((e) => e[0]), rules: entries.map((e) => e[1]) };
   });
 
+  for (const entries of bands.values()) entries.sort((a, b) => a.low.value - b.low.value);
   const bandBuckets: BandBucket[] = [...bands.entries()].map(([slot, entries]) => ({
     slot,
+    maxWidth: entries.reduce((widest, e) => Math.max(widest, e.high.value - e.low.value), 0),
     low: Float64Array.from(entries, (e) => e.low.value),
     high: Float64Array.from(entries, (e) => e.high.value),
     inclusive: Uint8Array.from(entries, (e) => (e.low.inclusive ? 1 : 0) | (e.high.inclusive ? 2 : 0)),
@@ -114,11 +122,14 @@ function markBand(bucket: BandBucket, values: FactValues, marks: Uint8Array): vo
   const fact = values[bucket.slot];
   if (fact === undefined) return;
   const { low, high, inclusive, flagSlot, flagValue, rules } = bucket;
+  // The engine coerces a numeric string; leave that to the full condition.
   const all = typeof fact !== 'number';
   const f = fact as number;
-  for (let k = 0; k < rules.length; k += 1) {
-    const flags = inclusive[k] as number;
+  let k = all ? 0 : firstAtLeast(low, f - bucket.maxWidth);
+  for (; k < rules.length; k += 1) {
     const lo = low[k] as number;
+    if (!all && lo > f) break;
+    const flags = inclusive[k] as number;
     const hi = high[k] as number;
     if (!all && !((flags & 1 ? f >= lo : f > lo) && (flags & 2 ? f <= hi : f < hi))) continue;
     const needs = flagSlot[k] as number;
@@ -126,6 +137,18 @@ function markBand(bucket: BandBucket, values: FactValues, marks: Uint8Array): vo
     if (needs >= 0 && values[needs] !== (flagValue[k] === 1)) continue;
     marks[rules[k] as number] = 1;
   }
+}
+
+/** The first position in ascending `sorted` whose value is at least `value` (0 for NaN: then no band holds it anyway). */
+function firstAtLeast(sorted: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function markRange(bucket: RangeBucket, fact: unknown, marks: Uint8Array): void {

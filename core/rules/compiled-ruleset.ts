@@ -1,8 +1,9 @@
 import type { Decision, PatientFacts, RulesetRef } from '../domain/recommendation.js';
-import { compileCondition, type CompiledCondition } from './compile-condition.js';
 import { factLayout } from './compile-facts.js';
 import { guardOf, indexOfGuards, type Guard } from './compile-index.js';
-import type { Test } from './compile-operators.js';
+import type { FactValues } from './compile-operators.js';
+import { ConditionProgramBuilder, holdsAt } from './condition-program.js';
+import { reasonWriter } from './condition-reasons.js';
 import { byPriorityThenId, firedRule, type RuleDefinition, type RulesetDefinition } from './ruleset-format.js';
 
 /**
@@ -27,12 +28,6 @@ export interface CompileOptions {
   sliceSize?: number;
 }
 
-interface CompiledRule {
-  rule: RuleDefinition;
-  test: Test;
-  condition: CompiledCondition;
-}
-
 /** Lets pending I/O (the requests being served) run before the next slice of a long task. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
@@ -47,39 +42,41 @@ export async function compileRuleset(definition: RulesetDefinition, ref: Ruleset
   const layout = factLayout(definition);
   // Evaluated in output order, so fired rules come out sorted without a sort per patient.
   const ordered = [...definition.rules].sort(byPriorityThenId);
-  const rules: CompiledRule[] = [];
+  const builder = new ConditionProgramBuilder(layout.slotOf);
+  const starts: number[] = [];
   const guards: Array<Guard | undefined> = [];
   for (let start = 0; start < ordered.length; start += sliceSize) {
     if (start > 0) await yieldToEventLoop();
     for (const rule of ordered.slice(start, start + sliceSize)) {
-      const condition = compileCondition(rule.conditions, layout.slotOf);
-      rules.push({ rule, test: condition.test, condition });
+      starts.push(builder.emit(rule.conditions));
       guards.push(guardOf(rule.conditions, layout.slotOf));
     }
   }
   await yieldToEventLoop();
-  const tests = rules.map((r) => r.test);
+  const program = builder.build();
+  const entry = Int32Array.from(starts);
+  const reasonsOf = reasonWriter(program);
   const index = indexOfGuards(guards);
   // Scratch for one evaluation at a time: evaluation is synchronous, so no two ever share it.
-  const marks = new Uint8Array(rules.length);
+  const marks = new Uint8Array(ordered.length);
 
-  function firedIndexes(facts: PatientFacts): { values: ReturnType<typeof layout.valuesOf>; fired: number[] } {
-    const values = layout.valuesOf(facts);
+  /** Indexes (in output order) of the rules that fire: only candidates the index marked run their condition. */
+  function firedIndexes(values: FactValues): number[] {
     index.mark(values, marks);
     const fired: number[] = [];
     for (let i = 0; i < marks.length; i += 1) {
       if (marks[i] === 0) continue;
       marks[i] = 0;
-      if ((tests[i] as Test)(values)) fired.push(i);
+      if (holdsAt(program, entry[i] as number, values)) fired.push(i);
     }
-    return { values, fired };
+    return fired;
   }
 
   function decide(facts: PatientFacts): Decision {
-    const { values, fired } = firedIndexes(facts);
-    const recommendations = fired.map((i) => {
-      const { rule, condition } = rules[i] as CompiledRule;
-      return firedRule(rule, condition.reasons(values));
+    const values = layout.valuesOf(facts);
+    const recommendations = firedIndexes(values).map((i) => {
+      const rule = ordered[i] as RuleDefinition;
+      return firedRule(rule, reasonsOf(entry[i] as number, values));
     });
     return { ruleset: ref, recommendations };
   }
@@ -88,7 +85,7 @@ export async function compileRuleset(definition: RulesetDefinition, ref: Ruleset
     ref,
     definition,
     decide,
-    codes: (facts) => firedIndexes(facts).fired.map((i) => (rules[i] as CompiledRule).rule.recommendation.code),
+    codes: (facts) => firedIndexes(layout.valuesOf(facts)).map((i) => (ordered[i] as RuleDefinition).recommendation.code),
     evaluate: async (facts) => decide(facts),
   };
 }

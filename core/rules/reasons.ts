@@ -46,31 +46,55 @@ export function reasonsFor(node: EvaluatedCondition, negated = false): string[] 
 
 /** One condition that held (or, negated, failed), in words. */
 export function phrase(leaf: EvaluatedCondition, negated: boolean): string {
+  if (leaf.factResult === undefined) return notRecorded(leaf);
+  return withValue(phraseParts(leaf, negated), leaf.factResult);
+}
+
+/** What a condition on a fact the patient did not give says. */
+export function notRecorded(leaf: Pick<EvaluatedCondition, 'fact'>): string {
+  return `${leaf.fact ?? '?'} is not recorded`;
+}
+
+/**
+ * A phrase split around the patient's value, which is all that changes from
+ * one patient to the next when the right-hand side is a constant: so a
+ * compiled ruleset builds the parts once per condition (condition-reasons.ts).
+ */
+export interface PhraseParts {
+  before: string;
+  /** Absent when the phrase does not show the patient's value. */
+  after?: string;
+}
+
+export function phraseParts(leaf: Omit<EvaluatedCondition, 'factResult'>, negated: boolean): PhraseParts {
   const fact = leaf.fact ?? '?';
-  if (leaf.factResult === undefined) return `${fact} is not recorded`;
   const operator = negated ? (COMPLEMENT[leaf.operator ?? ''] ?? leaf.operator) : leaf.operator;
-  const actual = show(leaf.factResult);
   const expected = right(leaf);
   switch (operator) {
     case 'equal':
-      return `${fact} is ${expected}`;
+      return { before: `${fact} is ${expected}` };
     case 'notEqual':
-      return `${fact} is ${actual}, not ${expected}`;
+      return { before: `${fact} is `, after: `, not ${expected}` };
     case 'in':
-      return `${fact} ${actual} is one of ${expected}`;
+      return { before: `${fact} `, after: ` is one of ${expected}` };
     case 'notIn':
-      return `${fact} ${actual} is not one of ${expected}`;
+      return { before: `${fact} `, after: ` is not one of ${expected}` };
     case 'contains':
-      return `${fact} contains ${expected}`;
+      return { before: `${fact} contains ${expected}` };
     case 'doesNotContain':
-      return `${fact} does not contain ${expected}`;
+      return { before: `${fact} does not contain ${expected}` };
     default:
-      return `${fact} ${actual} ${SYMBOL[operator ?? ''] ?? operator} ${expected}`;
+      return { before: `${fact} `, after: ` ${SYMBOL[operator ?? ''] ?? operator} ${expected}` };
   }
 }
 
+/** The phrase for this value of the fact. */
+export function withValue(parts: PhraseParts, factResult: unknown): string {
+  return parts.after === undefined ? parts.before : parts.before + show(factResult) + parts.after;
+}
+
 /** The right-hand side, naming the other fact when the value was `{"fact": ...}`. */
-function right(leaf: EvaluatedCondition): string {
+function right(leaf: Omit<EvaluatedCondition, 'factResult'>): string {
   const { value } = leaf;
   const shown = show(leaf.valueResult === undefined ? value : leaf.valueResult);
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'fact' in value) {
