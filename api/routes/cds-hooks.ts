@@ -75,8 +75,7 @@ export function cdsPatientViewHandler(deps: CdsHooksDeps): RequestHandler {
       cards: decision.recommendations.map((fired) => ({ uuid: randomUUID(), code: fired.code })),
     }));
     if (outcome === 'created') {
-      for (const r of rec.recommendations) deps.metrics.evaluations.inc({ code: r.code });
-      if (rec.recommendations.length === 0) deps.metrics.evaluations.inc({ code: 'NONE' });
+      deps.metrics.countEvaluation(rec.recommendations.map((r) => r.code));
       deps.logger.info({ recommendation_id: rec.id, ruleset_version: rec.ruleset.version, fired: rec.recommendations.length, source: 'cds-hooks' }, 'recommendation created');
     } else {
       deps.logger.info({ recommendation_id: rec.id, source: 'cds-hooks' }, 'idempotent replay');

@@ -20,8 +20,7 @@ export function evaluateHandler(deps: EvaluateRouteDeps): RequestHandler {
     const idempotency = key === undefined ? undefined : { subject: principal.subject, key };
     const { outcome, recommendation: rec } = await evaluatePatient(deps.evaluation, req.body as PatientInput, idempotency);
     if (outcome === 'created') {
-      for (const r of rec.recommendations) deps.metrics.evaluations.inc({ code: r.code });
-      if (rec.recommendations.length === 0) deps.metrics.evaluations.inc({ code: 'NONE' });
+      deps.metrics.countEvaluation(rec.recommendations.map((r) => r.code));
       deps.logger.info({ recommendation_id: rec.id, ruleset_version: rec.ruleset.version, fired: rec.recommendations.length }, 'recommendation created');
     } else {
       deps.logger.info({ recommendation_id: rec.id }, 'idempotent replay');

@@ -7,7 +7,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface Metrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
-  evaluations: Counter<'code'>;
+  /** Counts one evaluation under each code that fired (NONE when none did). */
+  countEvaluation(codes: readonly string[]): void;
   ruleReloads: Counter<'outcome'>;
   activeRuleset: Gauge<'version'>;
   outboxPending: Gauge;
@@ -36,12 +37,7 @@ export function createMetrics(service: string, sources: MetricSources = {}): Met
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    evaluations: new Counter({
-      name: 'recommendations_evaluated_total',
-      help: 'Evaluations by recommendation code (NONE when no rule fired)',
-      labelNames: ['code'],
-      registers,
-    }),
+    countEvaluation: evaluationCounter(registers),
     ruleReloads: new Counter({ name: 'ruleset_reloads_total', help: 'Ruleset reload attempts by outcome', labelNames: ['outcome'], registers }),
     activeRuleset: new Gauge({ name: 'ruleset_active_info', help: 'The active ruleset version (value 1)', labelNames: ['version'], registers }),
     outboxPending: new Gauge({
@@ -72,6 +68,29 @@ export function createMetrics(service: string, sources: MetricSources = {}): Met
       registers,
     }),
     jobFailures: new Counter({ name: 'worker_job_failures_total', help: 'Worker job attempts that failed', registers }),
+  };
+}
+
+/**
+ * recommendations_evaluated_total by code. With thousands of rules a request
+ * fires dozens of them, and prom-client hashes the labels on every inc: so
+ * counts gather in a plain map and reach the counter when it is scraped.
+ */
+function evaluationCounter(registers: Registry[]): (codes: readonly string[]) => void {
+  const pending = new Map<string, number>();
+  new Counter({
+    name: 'recommendations_evaluated_total',
+    help: 'Evaluations by recommendation code (NONE when no rule fired)',
+    labelNames: ['code'],
+    registers,
+    collect() {
+      for (const [code, n] of pending) this.inc({ code }, n);
+      pending.clear();
+    },
+  });
+  return (codes) => {
+    if (codes.length === 0) pending.set('NONE', (pending.get('NONE') ?? 0) + 1);
+    for (const code of codes) pending.set(code, (pending.get(code) ?? 0) + 1);
   };
 }
 

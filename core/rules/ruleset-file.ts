@@ -7,8 +7,10 @@ import { DEFAULT_MAX_FILE_BYTES, readRulesetFile } from './file-read.js';
 import { jsonSyntaxError } from './json-syntax.js';
 import { ProblemList, type Problem } from './problem.js';
 import { runRulesetTests, reportFailures, type TestOutcome } from './ruleset-tests.js';
+import type { RulesetDefinition } from './ruleset-format.js';
 import { checkSchema } from './schema-check.js';
 import { checkSemantics } from './semantic-check.js';
+import { utf8InSlices } from './utf8-in-slices.js';
 
 /** Everything known about one ruleset file after checking it completely. */
 export interface CheckedRuleset {
@@ -62,9 +64,15 @@ export async function checkRulesetBytes(bytes: Buffer, file: string, hash = hash
   }
 }
 
+/**
+ * Every step over a large file is sliced, pausing for the event loop between
+ * slices, so a hot reload of 10,000 rules never holds up the requests being
+ * served for long (JSON.parse itself is the one step that cannot be cut).
+ */
 async function checkParsed(bytes: Buffer, file: string, hash: string): Promise<CheckedRuleset> {
   const problems = new ProblemList(file);
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const text = (await utf8InSlices(bytes)).replace(/^\uFEFF/, '');
+  await yieldToEventLoop();
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -76,21 +84,23 @@ async function checkParsed(bytes: Buffer, file: string, hash: string): Promise<C
   const declared = (document as { version?: unknown } | null)?.version;
   // Shown in GET /rules even for an invalid file, so only when it is what a version looks like.
   const version = typeof declared === 'string' && semver.valid(declared) === declared ? declared : null;
+  await yieldToEventLoop();
   // Nothing recursive may touch the document before its depth is known.
-  if (!checkDepth(document, problems)) return { file, hash, version, problems: problems.items, tests: [] };
-  // Each step over a large file takes tens of milliseconds: let requests run between them (hot reload).
+  if (!(await checkDepth(document, problems))) return { file, hash, version, problems: problems.items, tests: [] };
   await yieldToEventLoop();
   const canonical = await canonicalJsonInSlices(document, yieldToEventLoop);
   const base = { file, hash, version, canonical };
 
   await yieldToEventLoop();
-  if (!checkSchema(document, problems)) return { ...base, problems: problems.items, tests: [] };
+  if (!(await checkSchema(document, problems))) return { ...base, problems: problems.items, tests: [] };
+  const definition = document as RulesetDefinition;
   await yieldToEventLoop();
-  checkSemantics(document, problems);
+  await checkSemantics(definition, problems);
   if (!problems.empty) return { ...base, problems: problems.items, tests: [] };
 
-  const compiled = await compileRuleset(document, { name: document.name, version: document.version, hash });
-  const tests = await runRulesetTests(compiled, document.tests ?? []);
-  reportFailures(tests, document, problems);
+  const compiled = await compileRuleset(definition, { name: definition.name, version: definition.version, hash });
+  await yieldToEventLoop();
+  const tests = await runRulesetTests(compiled, definition.tests ?? []);
+  reportFailures(tests, definition, problems);
   return problems.empty ? { ...base, problems: [], tests, compiled } : { ...base, problems: problems.items, tests };
 }

@@ -1,5 +1,6 @@
 import { toFacts } from '../domain/patient-facts.js';
 import type { CompiledRuleset } from './compiled-ruleset.js';
+import { forEachInSlices, type Pause } from './in-slices.js';
 import { pointer, type ProblemList } from './problem.js';
 import type { RulesetDefinition, RulesetTest } from './ruleset-format.js';
 
@@ -12,19 +13,25 @@ export interface TestOutcome {
   passed: boolean;
 }
 
-/** Runs a file's embedded test cases against its own compiled rules. */
-export async function runRulesetTests(compiled: CompiledRuleset, tests: readonly RulesetTest[]): Promise<TestOutcome[]> {
-  return Promise.all(
-    tests.map(async (test, index) => {
+/** Test cases run between two pauses: one case over 10,000 rules that fire often takes about a millisecond. */
+export const TESTS_PER_SLICE = 5;
+
+/** Runs a file's embedded test cases against its own compiled rules, a few at a time between pauses (hot reload). */
+export async function runRulesetTests(compiled: CompiledRuleset, tests: readonly RulesetTest[], pause?: Pause): Promise<TestOutcome[]> {
+  const outcomes: TestOutcome[] = [];
+  await forEachInSlices(
+    tests,
+    (test, index) => {
       // The same path as a request: defaults and the derived bmi come from toFacts.
       const facts = toFacts({ patient_id: 'ruleset-test', ...test.patient });
-      const decision = await compiled.evaluate(facts);
-      const actual = decision.recommendations.map((r) => r.code);
+      const actual = compiled.decide(facts).recommendations.map((r) => r.code);
       const expected = [...test.expect];
-      const passed = sameSet(expected, actual);
-      return { index, name: test.name, expected, actual, passed };
-    }),
+      outcomes.push({ index, name: test.name, expected, actual, passed: sameSet(expected, actual) });
+    },
+    pause,
+    TESTS_PER_SLICE,
   );
+  return outcomes;
 }
 
 /**

@@ -1,21 +1,64 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { RULESET_SCHEMA_PATH } from '../platform/paths.js';
+import { forEachInSlices, type Pause } from './in-slices.js';
 import { kindOf, pointer, type ProblemList } from './problem.js';
-import type { RulesetDefinition } from './ruleset-format.js';
 import { didYouMean } from './suggest.js';
 
+/**
+ * The schema split in two, so a file of 10,000 rules is validated a slice of
+ * rules at a time instead of in one Ajv call: `envelope` is the whole schema
+ * with the rules' items left unchecked, `rule` is what each item must be.
+ */
+interface Validators {
+  envelope: ValidateFunction;
+  rule: ValidateFunction;
+}
 
-let compiled: ValidateFunction | undefined;
+interface RulesetSchema {
+  properties: { rules: object };
+  $defs: object;
+}
+
+let compiled: Validators | undefined;
 
 /** Compiled on first use, then shared: compiling costs milliseconds, checking microseconds. */
-function validator(): ValidateFunction {
+function validators(): Validators {
   if (compiled === undefined) {
-    const schema = JSON.parse(readFileSync(RULESET_SCHEMA_PATH, 'utf8')) as object;
+    const schema = JSON.parse(readFileSync(RULESET_SCHEMA_PATH, 'utf8')) as RulesetSchema;
     const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
-    compiled = ajv.compile(schema);
+    const envelope = { ...schema, properties: { ...schema.properties, rules: { ...schema.properties.rules, items: true } } };
+    compiled = { envelope: ajv.compile(envelope), rule: ajv.compile({ $defs: schema.$defs, $ref: '#/$defs/rule' }) };
   }
   return compiled;
+}
+
+/**
+ * The errors one Ajv call over the whole document would give, in its order.
+ * Ajv reports a document's properties in the order the schema lists them, so
+ * the rules' errors go before the first one about `tests` (listed after
+ * `rules`). Each rule is validated as /rules/<i> of the document, so its
+ * errors carry the same instancePath.
+ */
+export async function schemaErrors(document: unknown, pause: Pause | undefined): Promise<ErrorObject[]> {
+  const { envelope, rule } = validators();
+  const errors = envelope(document) ? [] : [...(envelope.errors ?? [])];
+  const rules = (document as { rules?: unknown } | null)?.rules;
+  // Where the envelope's own checks stop at the document's or the array's type, Ajv never reaches the items either.
+  if (document === null || typeof document !== 'object' || Array.isArray(document) || !Array.isArray(rules)) return errors;
+  const ruleErrors: ErrorObject[] = [];
+  await forEachInSlices(
+    rules as unknown[],
+    (item, i) => {
+      if (!rule(item, { instancePath: pointer('rules', i), parentData: rules, parentDataProperty: i, rootData: document, dynamicAnchors: {} })) {
+        ruleErrors.push(...(rule.errors ?? []));
+      }
+    },
+    pause,
+  );
+  const testsAt = errors.findIndex((e) => e.instancePath === '/tests' || e.instancePath.startsWith('/tests/'));
+  errors.splice(testsAt === -1 ? errors.length : testsAt, 0, ...ruleErrors);
+  return errors;
 }
 
 /**
@@ -23,21 +66,25 @@ function validator(): ValidateFunction {
  * messages say what was expected and, at most, what kind of value was found:
  * never the value itself (Ajv's `data` is used only for its type).
  */
-export function checkSchema(document: unknown, problems: ProblemList): document is RulesetDefinition {
-  const validate = validator();
-  if (validate(document)) return true;
-  const errors = validate.errors ?? [];
+export async function checkSchema(document: unknown, problems: ProblemList, pause?: Pause): Promise<boolean> {
+  const errors = await schemaErrors(document, pause);
+  if (errors.length === 0) return true;
   const anyOfAt = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
-  for (const error of errors) {
-    // if/then/else report their branch's errors themselves; the "must match then" line only repeats them.
-    if (error.keyword === 'if') continue;
-    // The errors inside propertyNames say which name and why; this one only repeats them.
-    if (error.keyword === 'propertyNames') continue;
-    // Each failed anyOf branch reports too; the one anyOf line says it better.
-    if (error.schemaPath.includes('/anyOf/') && anyOfAt.has(error.instancePath)) continue;
-    const { at, message } = describe(error);
-    if (!problems.items.some((p) => p.pointer === at && p.message === message)) problems.add(at, message);
-  }
+  // A file of thousands of bad rules gives tens of thousands of errors: these are sliced too.
+  await forEachInSlices(
+    errors,
+    (error) => {
+      // if/then/else report their branch's errors themselves; the "must match then" line only repeats them.
+      if (error.keyword === 'if') return;
+      // The errors inside propertyNames say which name and why; this one only repeats them.
+      if (error.keyword === 'propertyNames') return;
+      // Each failed anyOf branch reports too; the one anyOf line says it better.
+      if (error.schemaPath.includes('/anyOf/') && anyOfAt.has(error.instancePath)) return;
+      const { at, message } = describe(error);
+      if (!problems.items.some((p) => p.pointer === at && p.message === message)) problems.add(at, message);
+    },
+    pause,
+  );
   return false;
 }
 

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { checkConditions } from './condition-check.js';
+import { forEachInSlices, type Pause } from './in-slices.js';
 import { kindOf, pointer, type ProblemList } from './problem.js';
 import { factTypes, RESERVED_FACT_NAMES, type RulesetDefinition } from './ruleset-format.js';
 import { closest } from './suggest.js';
@@ -9,9 +10,10 @@ import { closest } from './suggest.js';
  * their facts, ids and codes are unique, and test cases refer to real codes
  * and declared observations. Expects a file that passed the schema. A
  * message refers to other places in the file by pointer, never by quoting
- * them (DESIGN.md: errors never quote file content).
+ * them (DESIGN.md: errors never quote file content). Rules and tests are
+ * checked a slice at a time, pausing between slices (hot reload).
  */
-export function checkSemantics(def: RulesetDefinition, problems: ProblemList): void {
+export async function checkSemantics(def: RulesetDefinition, problems: ProblemList, pause?: Pause): Promise<void> {
   if (semver.valid(def.version) === null) problems.add('/version', 'must be a semantic version (MAJOR.MINOR.PATCH)');
 
   const observations = new Map(Object.entries(def.observations ?? {}));
@@ -22,7 +24,7 @@ export function checkSemantics(def: RulesetDefinition, problems: ProblemList): v
   const facts = factTypes(def);
   const ruleIds = new Map<string, number>();
   const codes = new Map<string, number>();
-  def.rules.forEach((rule, i) => {
+  await forEachInSlices(def.rules, (rule, i) => {
     const at = pointer('rules', i);
     const sameId = ruleIds.get(rule.id);
     if (sameId !== undefined) problems.add(`${at}/id`, `duplicate rule id (also ${pointer('rules', sameId, 'id')})`);
@@ -34,9 +36,9 @@ export function checkSemantics(def: RulesetDefinition, problems: ProblemList): v
     else codes.set(code, i);
 
     checkConditions(rule.conditions, `${at}/conditions`, facts, problems);
-  });
+  }, pause);
 
-  (def.tests ?? []).forEach((test, i) => {
+  await forEachInSlices(def.tests ?? [], (test, i) => {
     const at = pointer('tests', i);
     test.expect.forEach((code, j) => {
       if (codes.has(code)) return;
@@ -55,5 +57,5 @@ export function checkSemantics(def: RulesetDefinition, problems: ProblemList): v
         problems.add(keyAt, `must be a ${declared.type}, as ${pointer('observations', key)} declares; got ${kindOf(value)}`);
       }
     }
-  });
+  }, pause);
 }
