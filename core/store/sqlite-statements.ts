@@ -110,8 +110,10 @@ export function prepareStatements(db: Database.Database) {
     bumpTotal: db.prepare<[string], void>(
       'INSERT INTO report_totals (date, total) VALUES (?, 1) ON CONFLICT (date) DO UPDATE SET total = total + 1',
     ),
-    bumpCode: db.prepare<[string, string], void>(
-      `INSERT INTO report_daily (date, code, count) VALUES (?, ?, 1)
+    // Codes as one JSON array: a decision may fire hundreds of rules, and one statement beats one per code.
+    // (WHERE true: SQLite's documented way to let ON CONFLICT follow INSERT ... SELECT.)
+    bumpCodes: db.prepare<[string, string], void>(
+      `INSERT INTO report_daily (date, code, count) SELECT ?, value, 1 FROM json_each(?) WHERE true
        ON CONFLICT (date, code) DO UPDATE SET count = count + 1`,
     ),
     // NULL bounds mean open-ended; both bounds are inclusive.

@@ -106,7 +106,7 @@ function sqliteStore(db: Database.Database, sql: Statements): RecommendationStor
   const countOnce = (recommendationId: string, date: string, codes: string[], rulesetVersion: string): boolean => {
     if (sql.markCounted.run(recommendationId, date).changes === 0) return false;
     sql.bumpTotal.run(date);
-    for (const code of distinctCodes(codes)) sql.bumpCode.run(date, code);
+    sql.bumpCodes.run(date, JSON.stringify(distinctCodes(codes)));
     sql.bumpVersion.run(date, rulesetVersion);
     return true;
   };
