@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import { generatedRuleset } from '../bench/generated-ruleset.js';
-import { canonicalJson, canonicalJsonInSlices } from '../core/domain/canonical-json.js';
+import { canonicalJson, writeCanonicalJsonInSlices } from '../core/domain/canonical-json.js';
 
 /** The hand-written form the Idempotency-Key fingerprints were made with before: stored claims must still match. */
 function earlierCanonicalJson(value: unknown): string {
@@ -29,13 +29,19 @@ describe('canonical JSON', () => {
     for (const value of [body, shipped, [], {}, 'text', 12.5, null]) expect(canonicalJson(value)).to.equal(earlierCanonicalJson(value));
   });
 
-  it('builds the same text in slices, pausing between the slices of a large array', async () => {
+  it('writes the same text in slices, pausing between the slices of a large array', async () => {
     const ruleset: unknown = JSON.parse(JSON.stringify(generatedRuleset(1000, '1.0.0')));
     let pauses = 0;
-    const sliced = await canonicalJsonInSlices(ruleset, async () => void (pauses += 1), 250);
+    const sliced = await inSlices(ruleset, async () => void (pauses += 1), 250);
 
     expect(sliced).to.equal(canonicalJson(ruleset));
     expect(pauses).to.equal(3);
-    expect(await canonicalJsonInSlices(body, async () => undefined)).to.equal(canonicalJson(body));
+    for (const value of [body, [], {}, [1, [2, 3], {}], 'text', null]) expect(await inSlices(value, async () => undefined)).to.equal(canonicalJson(value));
   });
 });
+
+async function inSlices(value: unknown, pause: () => Promise<void>, sliceSize?: number): Promise<string> {
+  const pieces: string[] = [];
+  await writeCanonicalJsonInSlices(value, (piece) => pieces.push(piece), pause, sliceSize);
+  return pieces.join('');
+}

@@ -12,25 +12,28 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The same text as canonicalJson, built a slice of each large array at a
- * time with `pause()` between slices: 10,000 rules take about 100 ms in one
- * piece, and a hot reload must not hold the requests being served that long.
+ * The same text as canonicalJson, handed to `write` in pieces, a slice of
+ * each large array at a time with `pause()` between slices: 10,000 rules take
+ * about 100 ms in one piece, and a hot reload must not hold the requests
+ * being served that long. Pieces, not one string: joining 4 MB of text is
+ * itself a long stretch, and a caller that hashes the pieces never needs it.
  */
-export async function canonicalJsonInSlices(value: unknown, pause: () => Promise<void>, sliceSize = 250): Promise<string> {
-  if (value === null || typeof value !== 'object') return canonicalJson(value);
+export async function writeCanonicalJsonInSlices(value: unknown, write: (piece: string) => void, pause: () => Promise<void>, sliceSize = 250): Promise<void> {
+  if (value === null || typeof value !== 'object') return write(canonicalJson(value));
   if (Array.isArray(value)) {
-    const items: string[] = [];
-    for (let start = 0; start < value.length; start += sliceSize) {
-      if (start > 0) await pause();
-      for (const item of value.slice(start, start + sliceSize)) items.push(canonicalJson(item));
+    write('[');
+    for (let i = 0; i < value.length; i += 1) {
+      if (i > 0 && i % sliceSize === 0) await pause();
+      write(i === 0 ? canonicalJson(value[i]) : `,${canonicalJson(value[i])}`);
     }
-    return `[${items.join(',')}]`;
+    return write(']');
   }
-  const members: string[] = [];
-  for (const key of Object.keys(value).sort(compare)) {
-    members.push(`${JSON.stringify(key)}:${await canonicalJsonInSlices((value as Record<string, unknown>)[key], pause, sliceSize)}`);
+  write('{');
+  for (const [i, key] of Object.keys(value).sort(compare).entries()) {
+    write(`${i === 0 ? '' : ','}${JSON.stringify(key)}:`);
+    await writeCanonicalJsonInSlices((value as Record<string, unknown>)[key], write, pause, sliceSize);
   }
-  return `{${members.join(',')}}`;
+  write('}');
 }
 
 /** By UTF-16 code units, as Array.prototype.sort does by default. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJsonInSlices } from '../domain/canonical-json.js';
+import { writeCanonicalJsonInSlices } from '../domain/canonical-json.js';
 import semver from 'semver';
 import { compileRuleset, yieldToEventLoop, type CompiledRuleset } from './compiled-ruleset.js';
 import { checkDepth } from './depth-check.js';
@@ -25,8 +25,8 @@ export interface CheckedRuleset {
   tests: TestOutcome[];
   /** Present exactly when there are no problems. */
   compiled?: CompiledRuleset;
-  /** Key-sorted JSON of the parsed file: equal content whatever the formatting. */
-  canonical?: string;
+  /** sha256 of the key-sorted JSON of the parsed file: equal for equal content whatever the formatting. */
+  canonicalHash?: string;
 }
 
 /** A file that was not read or not checked: listed invalid with one reason. */
@@ -88,8 +88,9 @@ async function checkParsed(bytes: Buffer, file: string, hash: string): Promise<C
   // Nothing recursive may touch the document before its depth is known.
   if (!(await checkDepth(document, problems))) return { file, hash, version, problems: problems.items, tests: [] };
   await yieldToEventLoop();
-  const canonical = await canonicalJsonInSlices(document, yieldToEventLoop);
-  const base = { file, hash, version, canonical };
+  const canonical = createHash('sha256');
+  await writeCanonicalJsonInSlices(document, (piece) => canonical.update(piece), yieldToEventLoop);
+  const base = { file, hash, version, canonicalHash: canonical.digest('hex') };
 
   await yieldToEventLoop();
   if (!(await checkSchema(document, problems))) return { ...base, problems: problems.items, tests: [] };

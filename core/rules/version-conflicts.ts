@@ -17,7 +17,7 @@ export function markVersionConflicts(checked: readonly CheckedRuleset[]): Checke
   }
   return checked.map((result) => {
     if (result.compiled === undefined || result.version === null) return result;
-    const others = (byVersion.get(result.version) ?? []).filter((o) => o !== result && o.canonical !== result.canonical);
+    const others = (byVersion.get(result.version) ?? []).filter((o) => o !== result && o.canonicalHash !== result.canonicalHash);
     if (others.length === 0) return result;
     const names = others.map((o) => o.file).join(', ');
     const { compiled: _dropped, ...rest } = result;
