@@ -38,9 +38,11 @@ RUN npm prune --omit=dev --no-audit --no-fund
 FROM node:22.23.3-bookworm-slim AS runtime
 WORKDIR /app
 # No NODE_ENV: behaviour is driven only by the documented variables.
+# The heap bound is the one npm start uses (docs/operations.md "Memory").
 ENV PORT=3000 \
     RULES_DIR=/app/rules \
-    DATA_DIR=/app/data
+    DATA_DIR=/app/data \
+    NODE_OPTIONS=--max-old-space-size=1024
 # Code stays root-owned (read-only for the service); only DATA_DIR is writable.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -1,6 +1,7 @@
 // A short targeted probe, not part of `npm run bench`: POST /evaluate at 10
 // connections against a service whose only ruleset is a generated one.
 // Usage: npx tsx bench/rules-http-probe.ts [banded|dense|shipped] [rules=10000]
+// PROBE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes node flags to the service only.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +10,7 @@ import autocannon from 'autocannon';
 import { signToken } from '../core/auth/sign-token.js';
 import { PROJECT_ROOT } from '../core/platform/paths.js';
 import { generatedRuleset } from './generated-ruleset.js';
+import { SERVICE_NODE_FLAGS } from './service-node-flags.js';
 import { patientSource } from './patients.js';
 
 const kind = process.argv[2] ?? 'banded';
@@ -23,7 +25,7 @@ await writeFile(path.join(rulesDir, '1.0.0.json'), text);
 
 const port = 39_000 + Math.floor(Math.random() * 1000);
 const secret = 'probe-secret-that-is-at-least-32-bytes-long';
-const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts', '--with-worker'], {
+const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(process.env.PROBE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'api/main.ts', '--with-worker'], {
   cwd: PROJECT_ROOT,
   env: {
     ...process.env,
@@ -35,7 +37,7 @@ const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts', '--with
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '0',
   },
-  stdio: ['ignore', 'ignore', 'inherit'],
+  stdio: ['ignore', process.env.PROBE_STDOUT ? 'inherit' : 'ignore', 'inherit'],
 });
 const rssMb = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 

@@ -7,6 +7,7 @@ import { printReport } from './print-report.js';
 import { checkBudgets, writeReport, type BenchReport } from './report.js';
 import { runRulesBench } from './rules-bench.js';
 import { startStack, type Stack } from './stack.js';
+import { SERVICE_NODE_FLAGS } from './service-node-flags.js';
 
 function readOptions(): Options {
   try {
@@ -62,7 +63,7 @@ async function main(): Promise<number> {
   const partial = { meta, scenarios, memory: http?.memory, hotReload: http?.hotReload, rules };
   const report: BenchReport = { ...partial, budgets: checkBudgets(partial) };
   const slices = `${meta.rounds} rounds of ${meta.durationSec / meta.rounds} s ceiling + ${meta.durationSec / meta.rounds} s scenario`;
-  const flags = meta.nodeFlags.length === 0 ? 'no node flags' : `node flags ${meta.nodeFlags.join(' ')}`;
+  const flags = meta.nodeFlags.length === 0 ? `node flags as npm start: ${SERVICE_NODE_FLAGS.join(' ')}` : `npm start's node flags plus ${meta.nodeFlags.join(' ')}`;
   say(`\n${meta.mode} mode (${flags}), ${meta.connections} connections, ${meta.durationSec} s per scenario (${slices}), ${meta.cpus} CPUs, load average at start ${meta.loadAvgAtStart.join(' ')}`);
   printReport(report, say);
   const out = process.env.BENCH_OUT ?? 'bench-results.json';

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../core/platform/paths.js';
 import { freePort, spawnChild, startRedis, waitForHttp, type Child } from './processes.js';
+import { SERVICE_NODE_FLAGS } from './service-node-flags.js';
 
 /** What the benchmark drives: the service (embedded, or API + worker on Redis) and the ceiling app. */
 export interface Stack {
@@ -67,7 +68,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       base.REDIS_URL = started.url;
     }
 
-    const nodeFlags = options.nodeFlags ?? [];
+    const nodeFlags = [...SERVICE_NODE_FLAGS, ...(options.nodeFlags ?? [])];
     const profile = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
     const apiPort = await freePort();
     const api = node('api', ['api/main.ts', ...(options.redis ? [] : ['--with-worker'])], { ...base, PORT: String(apiPort) }, [...nodeFlags, ...profile]);

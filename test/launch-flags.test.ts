@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { SERVICE_NODE_FLAGS } from '../bench/service-node-flags.js';
 
 /**
  * One event loop per process (issue 15): every default launch runs node as
@@ -9,6 +10,8 @@ import { parse } from 'yaml';
  * in NODE_OPTIONS, so a launch can carry it only on its command line.
  */
 const FLAG = '--single-threaded-gc';
+/** The heap bound (docs/operations.md "Memory"): without it V8 lets the heap grow to about four times what is live. */
+const HEAP_FLAG = '--max-old-space-size=1024';
 
 /** package.json's start scripts, by name. */
 function startScripts(): Record<string, string> {
@@ -52,5 +55,18 @@ describe('launch commands', () => {
     expect(commands['api command']).to.include('dist/api/main.js');
     expect(commands['worker command']).to.include('dist/worker/main.js');
     for (const [where, command] of Object.entries(commands)) expect(command, where).not.to.include(FLAG);
+  });
+
+  it(`npm start, start:api and start:worker bound the heap with ${HEAP_FLAG}`, () => {
+    for (const [name, command] of Object.entries(startScripts())) expect(command.split(/\s+/), name).to.include(HEAP_FLAG);
+  });
+
+  it(`the image gives every node process ${HEAP_FLAG} through NODE_OPTIONS`, () => {
+    const runtime = readFileSync('Dockerfile', 'utf8').split(/^FROM /m).at(-1) ?? '';
+    expect(runtime).to.match(new RegExp(`^\\s+NODE_OPTIONS=${HEAP_FLAG}$`, 'm'));
+  });
+
+  it('the bench starts the service with the same node flags as npm start', () => {
+    expect(SERVICE_NODE_FLAGS).to.deep.equal([HEAP_FLAG]);
   });
 });
