@@ -11,7 +11,6 @@ import type { RulesetDefinition } from '../core/rules/ruleset-format.js';
 import { runRulesetTests, TESTS_PER_SLICE } from '../core/rules/ruleset-tests.js';
 import { checkSchema, schemaErrors } from '../core/rules/schema-check.js';
 import { checkSemantics } from '../core/rules/semantic-check.js';
-import { utf8InSlices } from '../core/rules/utf8-in-slices.js';
 import { shippedLoose } from './fixtures/rules/ruleset-builders.js';
 
 /** A pause that counts: how many times a step gave the event loop a turn. */
@@ -113,22 +112,6 @@ describe('ruleset checks in slices (hot reload must not hold up requests)', () =
     expect(tests.count()).to.equal(3);
   });
 
-  it('decodes UTF-8 in slices exactly as in one piece, broken sequences included', async () => {
-    const next = random(42);
-    const samples = [
-      Buffer.from('{"title": "Kniegelenk – Physiotherapie 🦵, 理学療法"}'.repeat(50)),
-      Buffer.from(Array.from({ length: 5000 }, () => Math.floor(next() * 256))),
-      Buffer.from([0xe2, 0x82, 0x41, 0xf0, 0x9f, 0xa6, 0xb5, 0x80, 0x80, 0x80, 0xc3]),
-    ];
-    for (const bytes of samples) {
-      for (const sliceBytes of [1, 2, 3, 7, 64]) {
-        const pause = countingPause();
-        expect(await utf8InSlices(bytes, pause.pause, sliceBytes)).to.equal(bytes.toString('utf8'));
-        expect(pause.count() > 0).to.equal(bytes.length > sliceBytes);
-      }
-    }
-  });
-
   it('lets other callbacks run all through the check of a large file, not only between its steps', async () => {
     const rules = 2000;
     const bytes = Buffer.from(JSON.stringify(generatedRuleset(rules, '1.0.0')));
@@ -144,7 +127,7 @@ describe('ruleset checks in slices (hot reload must not hold up requests)', () =
 
     expect(checked.problems).to.deep.equal([]);
     // Canonical form, schema, semantics and compile each pause after every 250 rules (7 times each for
-    // 2,000 rules), and the check pauses 7 times between its steps; depth and decoding add a few more.
+    // 2,000 rules), and the check pauses 7 times between its steps; the depth check adds a few more.
     expect(turns).to.be.at.least(4 * (rules / 250 - 1) + 7);
   });
 });

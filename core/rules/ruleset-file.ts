@@ -10,7 +10,6 @@ import { runRulesetTests, reportFailures, type TestOutcome } from './ruleset-tes
 import type { RulesetDefinition } from './ruleset-format.js';
 import { checkSchema } from './schema-check.js';
 import { checkSemantics } from './semantic-check.js';
-import { utf8InSlices } from './utf8-in-slices.js';
 
 /** Everything known about one ruleset file after checking it completely. */
 export interface CheckedRuleset {
@@ -67,11 +66,13 @@ export async function checkRulesetBytes(bytes: Buffer, file: string, hash = hash
 /**
  * Every step over a large file is sliced, pausing for the event loop between
  * slices, so a hot reload of 10,000 rules never holds up the requests being
- * served for long (JSON.parse itself is the one step that cannot be cut).
+ * served for long (decoding the bytes and JSON.parse are the steps that are not cut).
  */
 async function checkParsed(bytes: Buffer, file: string, hash: string): Promise<CheckedRuleset> {
   const problems = new ProblemList(file);
-  const text = (await utf8InSlices(bytes)).replace(/^\uFEFF/, '');
+  // Decoding and parsing are one step each (~11 and ~16 ms for 4.4 MB here): a decoder
+  // in slices must join its pieces, and a join copies the whole text again.
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   await yieldToEventLoop();
   let document: unknown;
   try {
