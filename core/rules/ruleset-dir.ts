@@ -1,5 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { yieldToEventLoop } from './compiled-ruleset.js';
 import { formatProblem } from './problem.js';
 import { DEFAULT_MAX_FILE_BYTES, readRulesetFile } from './file-read.js';
 import { checkRulesetBytes, hashOf, rejectedFile, type CheckedRuleset } from './ruleset-file.js';
@@ -43,6 +44,8 @@ export async function checkDir(
       if (read.kind === 'gone') continue;
       if (read.kind === 'rejected') result = rejectedFile(name, read.message);
       else {
+        // Straight after a read: leave the poll phase first, so the hash is a stretch of its own (see checkParsed).
+        await yieldToEventLoop();
         const hash = hashOf(read.bytes);
         result = before?.hash === hash ? before : await checkRulesetBytes(read.bytes, name, hash);
       }
