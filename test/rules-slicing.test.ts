@@ -6,6 +6,7 @@ import { RULESET_SCHEMA_PATH } from '../core/platform/paths.js';
 import { compileRuleset } from '../core/rules/compiled-ruleset.js';
 import { checkDepth, VALUES_PER_SLICE } from '../core/rules/depth-check.js';
 import { ProblemList } from '../core/rules/problem.js';
+import { activeStatus } from '../core/rules/registry-status.js';
 import { checkRulesetBytes } from '../core/rules/ruleset-file.js';
 import type { RulesetDefinition } from '../core/rules/ruleset-format.js';
 import { runRulesetTests, TESTS_PER_SLICE } from '../core/rules/ruleset-tests.js';
@@ -110,6 +111,16 @@ describe('ruleset checks in slices (hot reload must not hold up requests)', () =
     const outcomes = await runRulesetTests(await compileRuleset(doc, { name: 'x', version: '1.0.0', hash: 'h' }), cases, tests.pause);
     expect(outcomes.map((o) => o.index)).to.deep.equal(cases.map((_, i) => i));
     expect(tests.count()).to.equal(3);
+  });
+
+  it('lists the rules of a newly active version for GET /rules a slice at a time, once', async () => {
+    const compiled = await compileRuleset(generated(1000), { name: 'x', version: '1.0.0', hash: 'h' });
+    const listing = countingPause();
+    const status = await activeStatus(compiled, new Date(0), listing.pause);
+
+    expect(status.rules).to.have.length(1000);
+    expect(status.loaded_at).to.equal('1970-01-01T00:00:00.000Z');
+    expect(listing.count()).to.equal(3);
   });
 
   it('lets other callbacks run all through the check of a large file, not only between its steps', async () => {

@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logger.js';
 import type { CompiledRuleset } from './compiled-ruleset.js';
 import { watchDir, type DirWatcher } from './dir-watcher.js';
 import { formatProblem } from './problem.js';
-import { buildStatus, clipBytes, STATUS_LIMITS, type ActiveRuleset, type LastReload, type RulesStatus } from './registry-status.js';
+import { activeStatus, buildStatus, clipBytes, STATUS_LIMITS, type ActiveRuleset, type LastReload, type RulesStatus } from './registry-status.js';
 import { checkDir } from './ruleset-dir.js';
 import type { CheckedRuleset } from './ruleset-file.js';
 import { selectActive } from './select-active.js';
@@ -75,7 +75,8 @@ export function createRulesetRegistry(options: RulesetRegistryOptions): RulesetR
 
     const next = selectActive(files, active);
     if (next !== undefined && next.compiled !== active?.compiled) {
-      active = { ...next, loadedAt: new Date() };
+      const loadedAt = new Date();
+      active = { ...next, loadedAt, status: await activeStatus(next.compiled, loadedAt) };
       logger.info({ version: next.compiled.ref.version, file: next.file, hash: next.compiled.ref.hash }, 'ruleset activated');
     }
     const errors = rejected.flatMap((c) => c.problems.map(formatProblem));
