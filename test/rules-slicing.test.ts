@@ -4,7 +4,9 @@ import { expect } from 'chai';
 import { generatedRuleset } from '../bench/generated-ruleset.js';
 import { RULESET_SCHEMA_PATH } from '../core/platform/paths.js';
 import { compileRuleset } from '../core/rules/compiled-ruleset.js';
-import { checkDepth, VALUES_PER_SLICE } from '../core/rules/depth-check.js';
+import { checkDepth } from '../core/rules/depth-check.js';
+import { VALUES_PER_SLICE } from '../core/rules/in-slices.js';
+import { jsonSyntaxError } from '../core/rules/json-syntax.js';
 import { ProblemList } from '../core/rules/problem.js';
 import { activeStatus } from '../core/rules/registry-status.js';
 import { checkRulesetBytes } from '../core/rules/ruleset-file.js';
@@ -111,6 +113,15 @@ describe('ruleset checks in slices (hot reload must not hold up requests)', () =
     const outcomes = await runRulesetTests(await compileRuleset(doc, { name: 'x', version: '1.0.0', hash: 'h' }), cases, tests.pause);
     expect(outcomes.map((o) => o.index)).to.deep.equal(cases.map((_, i) => i));
     expect(tests.count()).to.equal(3);
+  });
+
+  it('locates a syntax error in a large broken file a slice at a time', async () => {
+    const text = JSON.stringify(generated(1000));
+    const scan = countingPause();
+    const error = await jsonSyntaxError(text.slice(0, -3), scan.pause);
+
+    expect(error).to.deep.equal({ line: 1, column: text.length - 2, expected: '"," or "}", but the file ends' });
+    expect(scan.count()).to.be.greaterThan(0);
   });
 
   it('lists the rules of a newly active version for GET /rules a slice at a time, once', async () => {

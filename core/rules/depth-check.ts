@@ -1,5 +1,5 @@
 import { yieldToEventLoop } from './compiled-ruleset.js';
-import type { Pause } from './in-slices.js';
+import { VALUES_PER_SLICE, type Pause } from './in-slices.js';
 import { pointer, type ProblemList } from './problem.js';
 
 /** Deepest condition tree accepted: levels of conditions from a rule's `conditions` to a fact condition, both counted. */
@@ -11,8 +11,6 @@ export const MAX_CONDITION_DEPTH = 32;
  * form, the engine) from a file nested thousands of levels deep.
  */
 export const MAX_JSON_DEPTH = 100;
-/** Values visited between two pauses (a millisecond or two): 10,000 generated rules are about 290,000 values. */
-export const VALUES_PER_SLICE = 20_000;
 
 interface Frame {
   value: unknown;

@@ -6,6 +6,9 @@ export type Pause = () => Promise<void>;
 /** Items visited between two pauses: about a millisecond of checking for 250 generated rules. */
 export const ITEMS_PER_SLICE = 250;
 
+/** JSON values a scan over a whole document visits between two pauses (a millisecond or two; 10,000 generated rules are ~290,000 values). */
+export const VALUES_PER_SLICE = 20_000;
+
 /**
  * Visits each item in order, pausing after every `sliceSize`: a check over
  * 10,000 rules then never holds the event loop for long, so a hot reload

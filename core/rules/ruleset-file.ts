@@ -81,7 +81,8 @@ async function checkParsed(bytes: Buffer, file: string, hash: string): Promise<C
   try {
     document = JSON.parse(text);
   } catch {
-    const { line, column, expected } = jsonSyntaxError(text);
+    await yieldToEventLoop();
+    const { line, column, expected } = await jsonSyntaxError(text);
     problems.add('', `invalid JSON at line ${line} column ${column}: expected ${expected}`);
     return { file, hash, version: null, problems: problems.items, tests: [] };
   }
