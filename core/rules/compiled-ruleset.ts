@@ -1,6 +1,6 @@
 import type { Decision, PatientFacts, RulesetRef } from '../domain/recommendation.js';
 import { factLayout } from './compile-facts.js';
-import { guardOf, indexOfGuards, type Guard } from './compile-index.js';
+import { guardOf, RuleIndexBuilder } from './compile-index.js';
 import type { FactValues } from './compile-operators.js';
 import { ConditionProgramBuilder, holdsAt } from './condition-program.js';
 import { reasonWriter } from './condition-reasons.js';
@@ -44,19 +44,19 @@ export async function compileRuleset(definition: RulesetDefinition, ref: Ruleset
   const ordered = [...definition.rules].sort(byPriorityThenId);
   const builder = new ConditionProgramBuilder(layout.slotOf);
   const starts: number[] = [];
-  const guards: Array<Guard | undefined> = [];
+  const indexing = new RuleIndexBuilder();
   for (let start = 0; start < ordered.length; start += sliceSize) {
     if (start > 0) await yieldToEventLoop();
     for (const rule of ordered.slice(start, start + sliceSize)) {
       starts.push(builder.emit(rule.conditions));
-      guards.push(guardOf(rule.conditions, layout.slotOf));
+      indexing.add(guardOf(rule.conditions, layout.slotOf));
     }
   }
   await yieldToEventLoop();
   const program = builder.build();
   const entry = Int32Array.from(starts);
   const reasonsOf = reasonWriter(program);
-  const index = indexOfGuards(guards);
+  const index = indexing.build();
   // Scratch for one evaluation at a time: evaluation is synchronous, so no two ever share it.
   const marks = new Uint8Array(ordered.length);
 
