@@ -15,6 +15,7 @@ import { signToken } from '../core/auth/sign-token.js';
 import { PROJECT_ROOT } from '../core/platform/paths.js';
 import { generatedRuleset } from './generated-ruleset.js';
 import { percentile } from './percentile.js';
+import { SERVICE_NODE_FLAGS } from './service-node-flags.js';
 
 const count = Number(process.argv[2] ?? 10_000);
 const shape = process.argv[3] === 'dense' ? 'dense' : 'banded';
@@ -31,7 +32,7 @@ const nextText = rulesetText('1.0.1');
 const port = 39_000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 const secret = 'probe-secret-that-is-at-least-32-bytes-long';
-const child = spawn(process.execPath, [...(process.env.PROBE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'api/main.ts'], {
+const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(process.env.PROBE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'api/main.ts'], {
   cwd: PROJECT_ROOT,
   env: {
     ...process.env,
