@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { checkBudgets, type BenchReport, type Budget } from '../bench/report.js';
 import type { ScenarioResult } from '../bench/slices.js';
+import type { RulesetSizeResult } from '../bench/rules-bench.js';
 
 function scenario(name: string, fields: Partial<ScenarioResult> = {}): ScenarioResult {
   return {
@@ -41,7 +42,10 @@ function passingRun(): Run {
       generated: { rules: 200, evaluationsPerSec: 800 },
       validateCompileMs: { shipped: 1.3, generated: 10 },
       hotReloadMs: 260,
-      sizes: [{ rules: 1000, shape: 'banded', evaluationsPerSec: 30_000, evaluationsPerCpuSec: 31_000, firedPerPatient: 8, validateCompileMs: 50, longestBlockMs: 40 }],
+      sizes: [
+        { rules: 1000, shape: 'banded', evaluationsPerSec: 30_000, evaluationsPerCpuSec: 31_000, firedPerPatient: 8, validateCompileMs: 50, longestBlockMs: 40 },
+        { rules: 1000, shape: 'dense', evaluationsPerSec: 25_000, evaluationsPerCpuSec: 26_000, firedPerPatient: 122, validateCompileMs: 20, longestBlockMs: 5 },
+      ],
       impact: { decisions: 50_000, replayedPerSec: 150_000 },
     },
   };
@@ -130,6 +134,14 @@ describe('bench: budget lines', () => {
     const slow = { ...run, rules: { ...run.rules, sizes: [size], impact: { decisions: 50_000, replayedPerSec: 19_999 } } };
     expect(budget(checkBudgets(slow), '1,000 generated')).to.include({ status: 'FAIL', detail: '19999/s' });
     expect(budget(checkBudgets(slow), 'impact replay')).to.include({ status: 'FAIL', detail: '19999/s' });
+  });
+
+  it('fails 1,000 generated rules when only the dense shape is under 20000 per CPU-second', () => {
+    const run = passingRun();
+    const [banded, dense] = run.rules.sizes as [RulesetSizeResult, RulesetSizeResult];
+    const slowDense = { ...run, rules: { ...run.rules, sizes: [banded, { ...dense, evaluationsPerCpuSec: 19_500 }] } };
+    expect(budget(checkBudgets(run), '1,000 generated')).to.include({ status: 'PASS', detail: '26000/s' });
+    expect(budget(checkBudgets(slowDense), '1,000 generated')).to.include({ status: 'FAIL', detail: '19500/s' });
   });
 
   it('fails a shipped ruleset under 40000 evaluations/s', () => {
