@@ -2,15 +2,15 @@ import type { PatientFacts } from '../domain/recommendation.js';
 import type { FactValues } from './compile-operators.js';
 import { REQUEST_FACT_NAMES, type FactType, type RulesetDefinition } from './ruleset-format.js';
 
+/** Fact name to slot in the values array; unknown names get slots that stay undefined. */
+export type SlotOf = (fact: string) => number;
+
 /**
  * Where each fact sits in the values array a compiled ruleset evaluates
  * against: request fields first, then the declared observations, then any
  * other name a condition mentions (such a slot stays undefined: a fact the
  * engine would not know either).
  */
-/** Fact name to slot in the values array; unknown names get slots that stay undefined. */
-export type SlotOf = (fact: string) => number;
-
 export interface FactLayout {
   slotOf(fact: string): number;
   /** The facts as the engine sees them: declared observations of the declared type only. */

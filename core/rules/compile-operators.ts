@@ -9,8 +9,6 @@
 /** Fact values of one evaluation, by slot (compile-facts.ts). */
 export type FactValues = readonly unknown[];
 
-
-
 /** The engine's numberValidator, verbatim in effect: numbers pass unless NaN, anything else as parseFloat says. */
 function numeric(fact: unknown): boolean {
   if (typeof fact === 'number') return fact === fact;
