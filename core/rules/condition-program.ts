@@ -51,7 +51,7 @@ const GENERIC = 100;
 const FACT_REF = 200;
 
 const NUMERIC: Record<string, number> = { lessThan: LESS, lessThanInclusive: LESS_OR_EQUAL, greaterThan: GREATER, greaterThanInclusive: GREATER_OR_EQUAL };
-/** Lists longer than this are looked up in a Set; indexOf and Set agree on every JSON scalar. */
+/** Lists of this many members or more are looked up in a Set; indexOf and Set agree on every JSON scalar. */
 const SET_FROM = 8;
 
 export const NODE_SIZE = 4;
