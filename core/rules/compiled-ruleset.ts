@@ -4,6 +4,7 @@ import { guardOf, RuleIndexBuilder } from './compile-index.js';
 import type { FactValues } from './compile-operators.js';
 import { ConditionProgramBuilder, holdsAt } from './condition-program.js';
 import { reasonWriter } from './condition-reasons.js';
+import { yieldToEventLoop } from './in-slices.js';
 import { byPriorityThenId, firedRule, type RuleDefinition, type RulesetDefinition } from './ruleset-format.js';
 
 /**
@@ -26,11 +27,6 @@ export interface CompiledRuleset {
 export interface CompileOptions {
   /** Rules compiled between two yields to the event loop; default 250. */
   sliceSize?: number;
-}
-
-/** Lets pending I/O (the requests being served) run before the next slice of a long task. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**

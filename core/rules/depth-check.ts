@@ -1,4 +1,4 @@
-import { yieldToEventLoop } from './compiled-ruleset.js';
+import { yieldToEventLoop } from './in-slices.js';
 import { VALUES_PER_SLICE, type Pause } from './in-slices.js';
 import { pointer, type ProblemList } from './problem.js';
 

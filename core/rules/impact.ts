@@ -1,5 +1,5 @@
 import type { PatientFacts, RulesetRef } from '../domain/recommendation.js';
-import { yieldToEventLoop } from './compiled-ruleset.js';
+import { yieldToEventLoop } from './in-slices.js';
 
 /**
  * Impact analysis: what a candidate ruleset would change in the decisions

@@ -1,6 +1,6 @@
 import semver from 'semver';
-import { yieldToEventLoop, type CompiledRuleset } from './compiled-ruleset.js';
-import { ITEMS_PER_SLICE, type Pause } from './in-slices.js';
+import type { CompiledRuleset } from './compiled-ruleset.js';
+import { ITEMS_PER_SLICE, yieldToEventLoop, type Pause } from './in-slices.js';
 import { clip, formatLocated } from './problem.js';
 import type { CheckedRuleset } from './ruleset-file.js';
 import { byPriorityThenId } from './ruleset-format.js';

@@ -1,6 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { yieldToEventLoop } from './compiled-ruleset.js';
+import { yieldToEventLoop } from './in-slices.js';
 import { formatProblem } from './problem.js';
 import { DEFAULT_MAX_FILE_BYTES, readRulesetFile } from './file-read.js';
 import { checkRulesetBytes, hashOf, rejectedFile, type CheckedRuleset } from './ruleset-file.js';

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { writeCanonicalJsonInSlices } from '../domain/canonical-json.js';
 import semver from 'semver';
-import { compileRuleset, yieldToEventLoop, type CompiledRuleset } from './compiled-ruleset.js';
+import { compileRuleset, type CompiledRuleset } from './compiled-ruleset.js';
 import { checkDepth } from './depth-check.js';
 import { DEFAULT_MAX_FILE_BYTES, readRulesetFile } from './file-read.js';
+import { yieldToEventLoop } from './in-slices.js';
 import { jsonSyntaxError } from './json-syntax.js';
 import { ProblemList, type Problem } from './problem.js';
 import { runRulesetTests, reportFailures, type TestOutcome } from './ruleset-tests.js';
