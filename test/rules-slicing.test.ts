@@ -10,7 +10,7 @@ import { jsonSyntaxError } from '../core/rules/json-syntax.js';
 import { ProblemList } from '../core/rules/problem.js';
 import { activeStatus } from '../core/rules/registry-status.js';
 import { checkRulesetBytes } from '../core/rules/ruleset-file.js';
-import type { RulesetDefinition } from '../core/rules/ruleset-format.js';
+import { byPriorityThenId, type RulesetDefinition } from '../core/rules/ruleset-format.js';
 import { runRulesetTests, TESTS_PER_SLICE } from '../core/rules/ruleset-tests.js';
 import { checkSchema, schemaErrors } from '../core/rules/schema-check.js';
 import { checkSemantics } from '../core/rules/semantic-check.js';
@@ -130,6 +130,10 @@ describe('ruleset checks in slices (hot reload must not hold up requests)', () =
     const status = await activeStatus(compiled, new Date(0), listing.pause);
 
     expect(status.rules).to.have.length(1000);
+    // In the order decisions report fired rules in (the generated file is not in that order).
+    const reportOrder = [...compiled.definition.rules].sort(byPriorityThenId).map((rule) => rule.id);
+    expect(status.rules.map((rule) => rule.id)).to.deep.equal(reportOrder);
+    expect(reportOrder).to.not.deep.equal(compiled.definition.rules.map((rule) => rule.id));
     expect(status.loaded_at).to.equal('1970-01-01T00:00:00.000Z');
     expect(listing.count()).to.equal(3);
   });

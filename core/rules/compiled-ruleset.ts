@@ -16,6 +16,8 @@ import { byPriorityThenId, firedRule, type RuleDefinition, type RulesetDefinitio
 export interface CompiledRuleset {
   readonly ref: RulesetRef;
   readonly definition: RulesetDefinition;
+  /** The rules in the order decisions report them: priority, then id. */
+  readonly ordered: readonly RuleDefinition[];
   /** Every rule that fires, highest priority first (then by rule id), with its reasons. */
   decide(facts: PatientFacts): Decision;
   /** The codes `decide` would give, in the same order, without building reasons: for replay. */
@@ -80,6 +82,7 @@ export async function compileRuleset(definition: RulesetDefinition, ref: Ruleset
   return {
     ref,
     definition,
+    ordered,
     decide,
     codes: (facts) => firedIndexes(layout.valuesOf(facts)).map((i) => (ordered[i] as RuleDefinition).recommendation.code),
     evaluate: async (facts) => decide(facts),

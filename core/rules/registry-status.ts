@@ -3,7 +3,6 @@ import type { CompiledRuleset } from './compiled-ruleset.js';
 import { ITEMS_PER_SLICE, yieldToEventLoop, type Pause } from './in-slices.js';
 import { clip, formatLocated } from './problem.js';
 import type { CheckedRuleset } from './ruleset-file.js';
-import { byPriorityThenId } from './ruleset-format.js';
 
 /** The body of GET /rules. */
 export interface RulesStatus {
@@ -122,12 +121,11 @@ export function clipBytes(text: string, maxBytes: number): string {
  * by the first request after the swap.
  */
 export async function activeStatus(compiled: CompiledRuleset, loadedAt: Date, pause: Pause = yieldToEventLoop): Promise<ActiveRulesetStatus> {
-  const { definition, ref } = compiled;
-  // The order decisions report fired rules in.
-  const sorted = [...definition.rules].sort(byPriorityThenId);
+  const { definition, ordered, ref } = compiled;
   const rules: RuleSummary[] = [];
   let bytes = 0;
-  for (const rule of sorted) {
+  // In the order decisions report fired rules in.
+  for (const rule of ordered) {
     if (rules.length > 0 && rules.length % ITEMS_PER_SLICE === 0) await pause();
     const summary: RuleSummary = {
       id: rule.id,
@@ -145,7 +143,7 @@ export async function activeStatus(compiled: CompiledRuleset, loadedAt: Date, pa
     loaded_at: loadedAt.toISOString(),
     ...(definition.description !== undefined ? { description: definition.description } : {}),
     rules,
-    ...(rules.length < sorted.length ? { rules_omitted: sorted.length - rules.length } : {}),
+    ...(rules.length < ordered.length ? { rules_omitted: ordered.length - rules.length } : {}),
   };
 }
 
