@@ -1,7 +1,7 @@
 import type { FactValues } from './compile-operators.js';
 import { conditionPriority, holdsAt, kindAt, NODE_SIZE, valueSlotAt, type ConditionProgram } from './condition-program.js';
 import { notRecorded, phraseParts, withValue, type PhraseParts } from './reasons.js';
-import type { FactCondition } from './ruleset-format.js';
+import type { Condition, FactCondition } from './ruleset-format.js';
 
 /**
  * The reasons of a rule that fired: what reasons.ts says of the tree
@@ -90,7 +90,7 @@ function walk(program: ConditionProgram, pc: number, values: FactValues, negated
 function byPriority(program: ConditionProgram, children: readonly number[]): number[][] {
   const sets = new Map<number, number[]>();
   children.forEach((pc, i) => {
-    const priority = conditionPriority(program.sources[pc / NODE_SIZE] as Parameters<typeof conditionPriority>[0]);
+    const priority = conditionPriority(program.sources[pc / NODE_SIZE] as Condition);
     const set = sets.get(priority) ?? [];
     sets.set(priority, set);
     set.push(i);
