@@ -56,6 +56,18 @@ describe('Operations endpoints', () => {
     expect(sampleValue(res.text, 'http_request_duration_seconds_count', { method: 'POST', route: '/evaluate', status: '201' })).to.be.at.least(1);
   });
 
+  it('GET /metrics counts NONE for an evaluation where no rule fired, and each evaluation once however often it is scraped', async () => {
+    const count = (text: string) => sampleValue(text, 'recommendations_evaluated_total', { code: 'NONE' }) ?? 0;
+    const baseline = count((await svc.http.get('/metrics')).text);
+    for (let i = 0; i < 2; i += 1) {
+      const created = await svc.http.post('/evaluate').set('Authorization', `Bearer ${svc.token()}`).send({ patient_id: uniquePatientId(), age: 30 });
+      expect(created.body.recommendations).to.deep.equal([]);
+    }
+
+    expect(count((await svc.http.get('/metrics')).text)).to.equal(baseline + 2);
+    expect(count((await svc.http.get('/metrics')).text)).to.equal(baseline + 2);
+  });
+
   it('GET /metrics labels requests by route template, never by raw id', async () => {
     const patientId = uniquePatientId();
     await svc.http.get(`/patients/${patientId}/recommendations`).set('Authorization', `Bearer ${svc.token()}`);
