@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Engine } from 'json-rules-engine';
-import type { CompiledRuleset } from '../core/rules/compiled-ruleset.js';
+import { compileRuleset, type CompiledRuleset } from '../core/rules/compiled-ruleset.js';
+import type { RulesetDefinition } from '../core/rules/ruleset-format.js';
 import { checkRulesetBytes, checkRulesetFile } from '../core/rules/ruleset-file.js';
 import { crossCheckWithReference } from '../core/rules/reference-check.js';
 import { toFacts } from '../core/domain/patient-facts.js';
@@ -121,6 +122,17 @@ describe('rules engine', () => {
       const decision = await result.compiled?.evaluate(patient({ age: 1 }));
       expect(decision?.recommendations.map((r) => r.rule)).to.deep.equal(['mid', 'alpha', 'zeta']);
     });
+  });
+
+  it('refuses to compile an operator the engine does not know, instead of failing requests later', async () => {
+    // Validation never lets one through; compileRuleset is the last line, not the first.
+    const definition = ruleset([rule('odd', { all: [{ fact: 'age', operator: 'between', value: 65 }] })]) as unknown as RulesetDefinition;
+    const compiling = compileRuleset(definition, { name: 'x', version: '1.0.0', hash: 'h' });
+
+    await compiling.then(
+      () => expect.fail('compiled an unknown operator'),
+      (err: unknown) => expect((err as Error).message).to.equal('Unknown operator: between'),
+    );
   });
 
   describe('cross-check with json-rules-engine (clinical-rules validate)', () => {
